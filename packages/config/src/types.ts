@@ -1,0 +1,93 @@
+/**
+ * The KES server configuration, as @kes/config produces it from a KES config file
+ * (kes-api.md §7). Durations are milliseconds. Paths are absolute (resolved against the
+ * config file's directory). The same type configures `kes server` and each split service.
+ */
+export interface KesConfig {
+  /** Absolute path of the file this came from ("" for an embedded config). */
+  readonly file: string;
+  /** `address`, default "0.0.0.0:7373". */
+  readonly address: string;
+  /** The admin identity (from `admin.identity` or the legacy `root`), or null when disabled. */
+  readonly admin: string | null;
+  readonly tls: TlsConfig;
+  readonly cache: CacheConfig;
+  readonly log: LogConfig;
+  /** `api.<path>` settings (2023-04+). */
+  readonly api: Readonly<Record<string, ApiConfig>>;
+  readonly policies: Readonly<Record<string, PolicyConfig>>;
+  /** `keys[].name`: keys created at startup when missing. */
+  readonly keys: readonly string[];
+  readonly keystore: KeystoreConfig;
+  /** Keys we accept but do not act on, and other non-fatal remarks, to be logged at startup. */
+  readonly warnings: readonly ConfigWarning[];
+}
+
+export interface TlsConfig {
+  readonly key: string;
+  readonly cert: string;
+  /** Password of an encrypted PEM private key. */
+  readonly password?: string;
+  /** A CA file or a directory of them, trusted for client certificates. */
+  readonly ca?: string;
+  /** `tls.auth` (2023-11+ spelling of --auth); undefined when not set. */
+  readonly auth?: "on" | "off";
+}
+
+export interface CacheConfig {
+  readonly expiry: {
+    /** Every `any` ms the whole cache is emptied. Default 5 min. */
+    readonly any: number;
+    /** Entries unused for `unused` ms are evicted. Default 30 s. */
+    readonly unused: number;
+    /** Offline cache lifetime; 0 disables the offline cache. Default 0. */
+    readonly offline: number;
+  };
+}
+
+export interface LogConfig {
+  /** Error log to stderr. Default on. */
+  readonly error: boolean;
+  /** Audit log to stdout. Default off. */
+  readonly audit: boolean;
+}
+
+export interface ApiConfig {
+  readonly skipAuth: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface PolicyConfig {
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  readonly identities: readonly string[];
+}
+
+export type KeystoreConfig =
+  | { readonly kind: "memory" }
+  | { readonly kind: "fs"; readonly path: string }
+  | {
+      readonly kind: "gemalto.keysecure";
+      /** e.g. "https://127.0.0.1"; the scheme decides TLS. */
+      readonly endpoint: string;
+      /** The refresh token. */
+      readonly token: string;
+      /** "" = root domain. */
+      readonly domain: string;
+      /** Wait after a failed token renewal, ms. Default 5 s. */
+      readonly retryMs: number;
+      /** CA file or directory trusted for the CipherTrust Manager's certificate. */
+      readonly ca?: string;
+    }
+  | {
+      /** A keystore service (ours or a plug-in) reached over gRPC. */
+      readonly kind: "grpc";
+      readonly endpoint: string;
+    };
+
+export interface ConfigWarning {
+  /** Dotted key path, e.g. "tls.proxy". */
+  readonly path: string;
+  readonly line?: number;
+  readonly message: string;
+}
