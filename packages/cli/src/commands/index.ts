@@ -1,4 +1,11 @@
 import type { Command } from "commander";
+import * as identity from "./identity.js";
+import * as key from "./key.js";
+import * as server from "./server.js";
 
-/** Registers every command group. One module per group: server, identity, key, ... */
-export function registerCommands(_program: Command): void {}
+/** Registers every command group. One module per group; each owns its subcommands. */
+export function registerCommands(program: Command): void {
+  server.register(program);
+  identity.register(program);
+  key.register(program);
+}
