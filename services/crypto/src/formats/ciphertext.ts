@@ -1,0 +1,172 @@
+import type { Algorithm } from "@kes/core";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { IV_SIZE, NONCE_SIZE, type SealedMessage, TAG_SIZE } from "./aead.js";
+import { decodeBase64 } from "./base64.js";
+import { FormatError } from "./format-error.js";
+
+/**
+ * The three KES ciphertext formats (kes-api.md §6.4-§6.6):
+ *   json    A: {"aead","id"?,"iv","nonce","bytes"} (≤ v0.19.1; read only)
+ *   msgpack B: fixarray [algorithm, key id, iv, nonce, ciphertext‖tag] (v0.19.2 … 2024-01)
+ *   raw     C: ciphertext ‖ tag ‖ iv(16) ‖ nonce(12) (2024+)
+ */
+export type CiphertextFormat = "json" | "msgpack" | "raw";
+
+export interface Ciphertext extends SealedMessage {
+  readonly format: CiphertextFormat;
+  /** The algorithm the ciphertext names; the raw format names none. */
+  readonly algorithm?: Algorithm;
+  /** The key id the ciphertext names, when it names one. */
+  readonly keyId?: string;
+}
+
+/** The fields format B carries. */
+export interface MsgpackFields extends SealedMessage {
+  readonly algorithm: Algorithm;
+  readonly keyId: string;
+}
+
+const RAW_TRAILER = IV_SIZE + NONCE_SIZE;
+const MSGPACK_FIXARRAY_5 = 0x95;
+const JSON_OPEN_BRACE = 0x7b;
+
+/** Legacy JSON `aead` names and the algorithm each one is. */
+const JSON_AEAD: Readonly<Record<string, Algorithm>> = {
+  "AES-256-GCM-HMAC-SHA-256": "AES256-GCM_SHA256",
+  ChaCha20Poly1305: "XCHACHA20-POLY1305",
+};
+
+// Tight limits: a well-formed B value has one 5-array, two short strings and three bins, so
+// anything larger is rejected before the decoder allocates for it.
+const decoder = new Decoder({
+  maxArrayLength: 5,
+  maxMapLength: 0,
+  maxExtLength: 0,
+  maxStrLength: 64,
+});
+const encoder = new Encoder();
+
+/**
+ * Detects the format as KES 2024 does (§6.6) and parses it. A raw ciphertext can start with
+ * 0x95 or `{` by chance, so a failed MessagePack or JSON parse falls back to the raw layout.
+ * Throws FormatError when nothing fits.
+ */
+export function parseCiphertext(bytes: Uint8Array): Ciphertext {
+  const first = bytes[0];
+  if (first === MSGPACK_FIXARRAY_5 || first === JSON_OPEN_BRACE) {
+    try {
+      return first === MSGPACK_FIXARRAY_5
+        ? parseMsgpackCiphertext(bytes)
+        : parseJsonCiphertext(bytes);
+    } catch (err) {
+      if (bytes.length < TAG_SIZE + RAW_TRAILER) throw err;
+    }
+  }
+  return parseRawCiphertext(bytes);
+}
+
+/** Format C: the last 28 bytes are IV and nonce, the rest is ciphertext ‖ tag. */
+export function parseRawCiphertext(bytes: Uint8Array): Ciphertext {
+  if (bytes.length < TAG_SIZE + RAW_TRAILER) {
+    throw new FormatError("raw ciphertext is shorter than tag, iv and nonce (44 bytes)");
+  }
+  const end = bytes.length;
+  return {
+    format: "raw",
+    sealed: bytes.subarray(0, end - RAW_TRAILER),
+    iv: bytes.subarray(end - RAW_TRAILER, end - NONCE_SIZE),
+    nonce: bytes.subarray(end - NONCE_SIZE),
+  };
+}
+
+/** Format B, strictly: exactly 5 elements of the right types and sizes, no trailing bytes. */
+export function parseMsgpackCiphertext(bytes: Uint8Array): Ciphertext {
+  let value: unknown;
+  try {
+    value = decoder.decode(bytes); // throws on trailing bytes as well
+  } catch {
+    throw new FormatError("ciphertext is not a well-formed MessagePack value");
+  }
+  if (!Array.isArray(value) || value.length !== 5) {
+    throw new FormatError("MessagePack ciphertext is not an array of 5 elements");
+  }
+  const [algorithm, keyId, iv, nonce, sealed] = value as unknown[];
+  if (typeof algorithm !== "string" || typeof keyId !== "string") {
+    throw new FormatError("MessagePack ciphertext: algorithm and key id must be strings");
+  }
+  if (!(iv instanceof Uint8Array && nonce instanceof Uint8Array && sealed instanceof Uint8Array)) {
+    throw new FormatError("MessagePack ciphertext: iv, nonce and bytes must be binary");
+  }
+  if (algorithm !== "AES256-GCM_SHA256" && algorithm !== "XCHACHA20-POLY1305") {
+    throw new FormatError("MessagePack ciphertext names an unknown algorithm");
+  }
+  checkSizes(iv, nonce, sealed);
+  return {
+    format: "msgpack",
+    algorithm,
+    ...(keyId === "" ? {} : { keyId }),
+    iv,
+    nonce,
+    sealed,
+  };
+}
+
+/** Format A, strictly: a JSON object with a known `aead`, 16-byte iv and 12-byte nonce. */
+export function parseJsonCiphertext(bytes: Uint8Array): Ciphertext {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString());
+  } catch {
+    throw new FormatError("ciphertext is not well-formed JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FormatError("JSON ciphertext is not an object");
+  }
+  const fields = value as Record<string, unknown>;
+  const aead = fields["aead"];
+  const algorithm =
+    typeof aead === "string" && Object.hasOwn(JSON_AEAD, aead) ? JSON_AEAD[aead] : undefined;
+  if (algorithm === undefined) throw new FormatError("JSON ciphertext names an unknown aead");
+  const id = fields["id"];
+  if (id !== undefined && id !== null && typeof id !== "string") {
+    throw new FormatError("JSON ciphertext: id must be a string");
+  }
+  const iv = jsonBytes(fields["iv"], "iv");
+  const nonce = jsonBytes(fields["nonce"], "nonce");
+  const sealed = jsonBytes(fields["bytes"], "bytes");
+  checkSizes(iv, nonce, sealed);
+  return {
+    format: "json",
+    algorithm,
+    ...(typeof id === "string" && id !== "" ? { keyId: id } : {}),
+    iv,
+    nonce,
+    sealed,
+  };
+}
+
+function jsonBytes(value: unknown, field: string): Uint8Array {
+  if (typeof value !== "string") throw new FormatError(`JSON ciphertext: ${field} is missing`);
+  return decodeBase64(value, `JSON ciphertext: ${field}`);
+}
+
+function checkSizes(iv: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): void {
+  if (iv.length !== IV_SIZE) throw new FormatError("ciphertext iv is not 16 bytes");
+  if (nonce.length !== NONCE_SIZE) throw new FormatError("ciphertext nonce is not 12 bytes");
+  if (sealed.length < TAG_SIZE) throw new FormatError("ciphertext is shorter than its tag");
+}
+
+/** Writes format B exactly as KES v0.19.2 … 2024-01 does (135 bytes for a 32-byte DEK, AES). */
+export function writeMsgpackCiphertext(fields: MsgpackFields): Uint8Array {
+  return encoder.encode([fields.algorithm, fields.keyId, fields.iv, fields.nonce, fields.sealed]);
+}
+
+/** Writes format C (2024+), for when every peer reading the ciphertexts is 2024 or later. */
+export function writeRawCiphertext(message: SealedMessage): Uint8Array {
+  const { sealed, iv, nonce } = message;
+  const out = new Uint8Array(sealed.length + RAW_TRAILER);
+  out.set(sealed, 0);
+  out.set(iv, sealed.length);
+  out.set(nonce, sealed.length + IV_SIZE);
+  return out;
+}
