@@ -1,1 +1,2 @@
-export {};
+export { keystoreContract } from "./contract.js";
+export type { KeyStoreFactory, KeyStoreHandle, KeystoreContractOptions } from "./types.js";

@@ -1,1 +1,14 @@
-export {};
+export { type FsKeyStoreOptions, openFsKeyStore } from "./backends/fs.js";
+export { type OpenKeyStoreOptions, openKeyStore } from "./backends/index.js";
+export { createMemoryKeyStore } from "./backends/memory.js";
+export {
+  type ConnectKeyStoreOptions,
+  connectKeyStore,
+  type KeyStoreClientTls,
+} from "./grpc/client.js";
+export {
+  type KeyStoreServer,
+  type KeyStoreServerTls,
+  type ServeKeyStoreOptions,
+  serveKeyStore,
+} from "./grpc/server.js";

@@ -1,0 +1,77 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { KeyStore, Logger } from "@kes/core";
+import {
+  type Health,
+  KeyStoreService,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "@kes/proto";
+
+/** How often a Watch stream re-checks the backend. */
+export const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
+
+/**
+ * grpc.health.v1.Health, so grpc_health_probe, Kubernetes and compose can probe the service:
+ * SERVING while the backend is reachable. "" names the server as a whole.
+ */
+export function healthImpl(
+  store: KeyStore,
+  log: Logger,
+  options: { intervalMs: number; stopping: AbortSignal },
+): ServiceImpl<typeof Health> {
+  const known = (service: string) => service === "" || service === KeyStoreService.typeName;
+
+  async function current(signal: AbortSignal): Promise<ServingStatus> {
+    try {
+      const status = await store.status({ signal });
+      return status.reachable ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    } catch (err) {
+      log.warn({ err }, "health: keystore status failed");
+      return ServingStatus.NOT_SERVING;
+    }
+  }
+
+  return {
+    async check(req, ctx) {
+      if (!known(req.service))
+        throw new ConnectError(`unknown service "${req.service}"`, Code.NotFound);
+      return { status: await current(ctx.signal) };
+    },
+    async *watch(req, ctx) {
+      // Ends when the caller goes away or the server shuts down, whichever comes first.
+      const done = AbortSignal.any([ctx.signal, options.stopping]);
+      if (!known(req.service)) {
+        yield { status: ServingStatus.SERVICE_UNKNOWN };
+        await sleep(Number.POSITIVE_INFINITY, done);
+        return;
+      }
+      let last = await current(done);
+      yield { status: last };
+      while (await sleep(options.intervalMs, done)) {
+        const next = await current(done);
+        if (done.aborted) return;
+        if (next !== last) {
+          last = next;
+          yield { status: next };
+        }
+      }
+    },
+  };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` fires. Never rejects. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(true);
+        }, ms)
+      : undefined;
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

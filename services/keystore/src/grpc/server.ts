@@ -1,0 +1,171 @@
+import {
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+} from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { errors, type KeyStore, type Logger, MAX_VALUE_SIZE, silentLogger } from "@kes/core";
+import { Health, KeyStoreService } from "@kes/proto";
+import { DEFAULT_HEALTH_INTERVAL_MS, healthImpl } from "./health.js";
+import { keyStoreServiceImpl } from "./keystore-service.js";
+import { loadPem } from "./pem.js";
+
+/** PEM text or file paths. Clients must present a certificate issued by `ca`. */
+export interface KeyStoreServerTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+export interface ServeKeyStoreOptions {
+  /** Default "127.0.0.1". */
+  readonly host?: string;
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** TLS with mutual authentication. Without it the server speaks h2c: for tests only. */
+  readonly tls?: KeyStoreServerTls;
+  readonly logger?: Logger;
+  /** How often health Watch streams re-check the backend; default 5 s. */
+  readonly healthIntervalMs?: number;
+}
+
+export interface KeyStoreServer {
+  /** "host:port" as bound, e.g. "127.0.0.1:41234" or "[::1]:41234". */
+  readonly address: string;
+  readonly port: number;
+  /** Stops accepting calls, lets running ones finish for up to `graceMs` (default 5 s). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** A whole value plus the name and framing; larger requests are refused before decoding. */
+const READ_MAX_BYTES = MAX_VALUE_SIZE + 64 * 1024;
+const DEFAULT_GRACE_MS = 5_000;
+
+/**
+ * Serves kes.keystore.v1.KeyStoreService and grpc.health.v1.Health over HTTP/2: the gRPC
+ * protocol for any gRPC client, plus Connect and gRPC-Web (handy for curl).
+ */
+export async function serveKeyStore(
+  store: KeyStore,
+  options: ServeKeyStoreOptions = {},
+): Promise<KeyStoreServer> {
+  const log = options.logger ?? silentLogger();
+  const stopWatching = new AbortController();
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    readMaxBytes: READ_MAX_BYTES,
+    shutdownSignal: shutdown.signal,
+    routes(router) {
+      router.service(KeyStoreService, keyStoreServiceImpl(store, log));
+      router.service(
+        Health,
+        healthImpl(store, log, {
+          intervalMs: options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS,
+          stopping: stopWatching.signal,
+        }),
+      );
+    },
+  });
+
+  const server: Http2Server | Http2SecureServer =
+    options.tls === undefined
+      ? createServer(handler)
+      : createSecureServer(
+          {
+            cert: loadPem(options.tls.cert, "cert"),
+            key: loadPem(options.tls.key, "key"),
+            ca: loadPem(options.tls.ca, "ca"),
+            requestCert: true,
+            rejectUnauthorized: true,
+            // Connect and gRPC-Web also work over HTTP/1.1 (curl without --http2).
+            allowHTTP1: true,
+          },
+          handler,
+        );
+  if (options.tls === undefined) {
+    log.warn("keystore service without TLS (h2c): for tests only");
+  }
+
+  const sessions = new Set<Http2Session>();
+  server.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  // Raw sockets too: HTTP/1.1 (Connect, gRPC-Web) connections are not HTTP/2 sessions.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("tlsClientError", (err: Error) => {
+    log.debug({ err }, "keystore service: TLS handshake failed");
+  });
+
+  await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  log.info(
+    { address: `${host}:${bound.port}`, tls: options.tls !== undefined },
+    "keystore service listening",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: `${host}:${bound.port}`,
+    port: bound.port,
+    close(graceMs = DEFAULT_GRACE_MS) {
+      closing ??= shutDown(server, sessions, sockets, { stopWatching, shutdown, graceMs });
+      return closing;
+    },
+  };
+}
+
+function listen(
+  server: Http2Server | Http2SecureServer,
+  host: string,
+  port: number,
+): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return Promise.reject(errors.invalidArgument(`invalid argument: port ${port} is out of range`));
+  }
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      const code = (err as { code?: unknown }).code;
+      reject(
+        new Error(
+          `keystore service: cannot listen on ${host}:${port}: ${String(code ?? err.message)}`,
+          { cause: err },
+        ),
+      );
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+async function shutDown(
+  server: Http2Server | Http2SecureServer,
+  sessions: Set<Http2Session>,
+  sockets: Set<Socket>,
+  control: { stopWatching: AbortController; shutdown: AbortController; graceMs: number },
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Watch streams never end by themselves; unary calls in flight are let finish.
+  control.stopWatching.abort();
+  for (const session of sessions) session.close();
+  const grace = new Promise<"late">((resolve) => {
+    setTimeout(() => resolve("late"), Math.max(0, control.graceMs)).unref();
+  });
+  if ((await Promise.race([closed, grace])) === "late") {
+    control.shutdown.abort();
+    for (const session of sessions) session.destroy();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  }
+}
