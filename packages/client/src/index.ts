@@ -1,1 +1,20 @@
-export {};
+export {
+  type CallOptions,
+  createKesClient,
+  type KesClient,
+  type KesClientOptions,
+  type RawRequest,
+  type RawResponse,
+} from "./client.js";
+export { apiPath, normalizeEndpoint, parseEndpoints } from "./endpoints.js";
+export {
+  KesApiError,
+  KesNetworkError,
+  KesProtocolError,
+  kindOfApiError,
+  type NetworkFailure,
+} from "./errors.js";
+export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+export type { HttpMethod } from "./transport.js";
+export type * from "./types.js";
+export { decodeBase64, encodeBase64 } from "./wire.js";

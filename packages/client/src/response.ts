@@ -1,0 +1,141 @@
+import type { Dispatcher } from "undici";
+import type { Deadline } from "./deadline.js";
+import { KesApiError, KesNetworkError, KesProtocolError } from "./errors.js";
+import { WireError } from "./wire.js";
+
+/** Largest success or error body read into memory (kes-go's limit). */
+export const MAX_BODY = 1 << 20;
+
+type Body = Dispatcher.ResponseData["body"];
+
+/**
+ * One HTTP answer. Reading its body is still bound by the request's deadline, and failures
+ * while reading become the client's error types.
+ */
+export class KesResponse {
+  constructor(
+    readonly endpoint: string,
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+    private readonly body: Body,
+    private readonly deadline: Deadline,
+  ) {}
+
+  /** The media type without parameters, lower-cased ("" when absent). */
+  get contentType(): string {
+    return (this.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  }
+
+  async bytes(limit = MAX_BODY): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) {
+          this.body.destroy();
+          throw new KesProtocolError(
+            `response from ${this.endpoint} is larger than ${limit} bytes`,
+            this.endpoint,
+          );
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw this.readError(err);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async text(limit = MAX_BODY): Promise<string> {
+    return (await this.bytes(limit)).toString("utf8");
+  }
+
+  async json(limit = MAX_BODY): Promise<unknown> {
+    const text = await this.text(limit);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new KesProtocolError(`response from ${this.endpoint} is not valid JSON`, this.endpoint);
+    }
+  }
+
+  /** Lines of an nd-json body as they arrive; each at most `limit` bytes. */
+  async *lines(limit = MAX_BODY): AsyncGenerator<string> {
+    let pending = "";
+    try {
+      for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        pending += chunk.toString("utf8");
+        let nl = pending.indexOf("\n");
+        while (nl >= 0) {
+          const line = pending.slice(0, nl).replace(/\r$/, "");
+          pending = pending.slice(nl + 1);
+          if (line.trim() !== "") yield line;
+          nl = pending.indexOf("\n");
+        }
+        if (pending.length > limit) {
+          throw new KesProtocolError(
+            `a line of the response from ${this.endpoint} is longer than ${limit} bytes`,
+            this.endpoint,
+          );
+        }
+      }
+    } catch (err) {
+      this.body.destroy();
+      throw this.readError(err);
+    }
+    if (pending.trim() !== "") yield pending;
+  }
+
+  /** Reads and discards the body so the connection can be reused. */
+  async discard(): Promise<void> {
+    try {
+      await this.body.dump({ limit: MAX_BODY });
+    } catch {
+      // Nothing to report: the body was unwanted.
+    }
+  }
+
+  /** The error a non-200 answer stands for: the server's `message`, or its body text. */
+  async apiError(): Promise<KesApiError> {
+    const text = await this.text().catch(() => "");
+    let message = text.trim();
+    if (this.contentType === "application/json") {
+      try {
+        const json = JSON.parse(text) as { message?: unknown; error?: unknown };
+        if (typeof json.message === "string") message = json.message;
+        else if (typeof json.error === "string") message = json.error;
+      } catch {
+        // Not JSON after all (KES 2023 does not escape its messages): keep the text.
+      }
+    }
+    return new KesApiError(this.status, message || `HTTP status ${this.status}`, this.endpoint);
+  }
+
+  /** Turns a shape mismatch found by a wire decoder into a protocol error for this endpoint. */
+  decode<T>(decoder: () => T): T {
+    try {
+      return decoder();
+    } catch (err) {
+      if (err instanceof WireError) {
+        throw new KesProtocolError(
+          `unexpected response from ${this.endpoint}: ${err.message}`,
+          this.endpoint,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private readError(err: unknown): Error {
+    if (err instanceof KesProtocolError || err instanceof KesNetworkError) return err;
+    const stop = this.deadline.stopError(this.endpoint, err);
+    if (stop !== undefined) return stop;
+    return new KesNetworkError(
+      "reset",
+      this.endpoint,
+      `connection to ${this.endpoint} broke while reading the response`,
+      { cause: err },
+    );
+  }
+}
