@@ -1,0 +1,50 @@
+import { type Algorithm, errors } from "@kes/core";
+import { AES256_GCM_SHA256, open, seal } from "./formats/aead.js";
+import { parseCiphertext, writeMsgpackCiphertext } from "./formats/ciphertext.js";
+import { keyId } from "./formats/key-id.js";
+import type { StoredKey } from "./formats/stored-key.js";
+
+/** A parsed stored key plus its id: what the cache holds and every crypto operation uses. */
+export interface MasterKey extends StoredKey {
+  readonly id: string;
+}
+
+export function toMasterKey(stored: StoredKey): MasterKey {
+  return { ...stored, id: keyId(stored.key) };
+}
+
+/**
+ * Seals with the key's algorithm (AES for keys without one: KES picks AES on any CPU with AES
+ * hardware, and so do we) and writes format B, which every KES generation can read.
+ */
+export function sealWith(key: MasterKey, plaintext: Uint8Array, context: Uint8Array): Uint8Array {
+  const algorithm = key.algorithm ?? AES256_GCM_SHA256;
+  const message = seal(algorithm, key.key, plaintext, context);
+  return writeMsgpackCiphertext({ algorithm, keyId: key.id, ...message });
+}
+
+/**
+ * Opens a ciphertext of any format (kes-api.md §6.5-§6.7). A key with a recorded algorithm
+ * only opens ciphertexts naming that algorithm (or none); a key without one opens with the
+ * algorithm the ciphertext names (AES for the raw format). A named key id must be this key's.
+ * Every failure is the one KES error, so nothing about the cause leaks to the caller.
+ */
+export function openWith(key: MasterKey, ciphertext: Uint8Array, context: Uint8Array): Uint8Array {
+  try {
+    const parsed = parseCiphertext(ciphertext);
+    if (parsed.keyId !== undefined && parsed.keyId !== key.id) {
+      throw errors.decryptionFailed();
+    }
+    let algorithm: Algorithm;
+    if (key.algorithm === undefined) {
+      algorithm = parsed.algorithm ?? AES256_GCM_SHA256;
+    } else if (parsed.algorithm === undefined || parsed.algorithm === key.algorithm) {
+      algorithm = key.algorithm;
+    } else {
+      throw errors.decryptionFailed();
+    }
+    return open(algorithm, key.key, parsed, context);
+  } catch (err) {
+    throw errors.decryptionFailed(err);
+  }
+}
