@@ -21,11 +21,12 @@ export class Deadline {
       return reason instanceof Error ? reason : new Error(`request aborted: ${String(reason)}`);
     }
     if (this.timer.aborted) {
+      const detail = `no answer within ${this.timeoutMs} ms`;
       return new KesNetworkError(
         "timeout",
         endpoint,
         `no answer from ${endpoint} within ${this.timeoutMs} ms`,
-        cause === undefined ? undefined : { cause },
+        { detail, ...(cause === undefined ? {} : { cause }) },
       );
     }
     return undefined;

@@ -58,15 +58,18 @@ export type NetworkFailure =
 /** A request that never got an HTTP answer from any endpoint. */
 export class KesNetworkError extends Error {
   override readonly name = "KesNetworkError";
+  /** What went wrong, without the endpoint (e.g. "connection refused"). */
+  readonly detail: string;
 
   constructor(
     readonly failure: NetworkFailure,
     /** The server we could not talk to. */
     readonly endpoint: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail ?? message;
   }
 }
 

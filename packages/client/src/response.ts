@@ -135,7 +135,7 @@ export class KesResponse {
       "reset",
       this.endpoint,
       `connection to ${this.endpoint} broke while reading the response`,
-      { cause: err },
+      { cause: err, detail: "connection broke while reading the response" },
     );
   }
 }

@@ -126,12 +126,11 @@ export class Transport {
           await this.pause(endpoint, deadline);
           continue;
         }
-        throw new KesNetworkError(
-          failure,
-          endpoint,
-          `cannot talk to ${endpoint}: ${describeFailure(failure, err)}`,
-          { cause: err },
-        );
+        const detail = describeFailure(failure, err);
+        throw new KesNetworkError(failure, endpoint, `cannot talk to ${endpoint}: ${detail}`, {
+          cause: err,
+          detail,
+        });
       }
       const response = new KesResponse(
         endpoint,

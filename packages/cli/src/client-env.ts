@@ -1,0 +1,128 @@
+import type { KeyObject } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createKesClient, type KesClient, type KesClientOptions } from "@kes/client";
+import { isKesError } from "@kes/core";
+import { decodePem, loadPrivateKey } from "@kes/identity";
+import { toCliError } from "./client-errors.js";
+import { CliError } from "./errors.js";
+import type { CliIo } from "./io.js";
+
+/** Where `kes` commands go when KES_SERVER is not set (KES 2023). */
+export const DEFAULT_SERVER = "https://127.0.0.1:7373";
+
+/** The connection flags every client command takes. */
+export interface ConnectionFlags {
+  /** -k/--insecure: do not verify the server's certificate. */
+  readonly insecure?: boolean;
+  /** -s/--server: overrides KES_SERVER. */
+  readonly server?: string;
+}
+
+export type Credentials =
+  | { readonly kind: "api-key"; readonly apiKey: string }
+  | { readonly kind: "certificate"; readonly certFile: string; readonly keyFile: string };
+
+/** Set and not blank. */
+function value(env: CliIo["env"], name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/**
+ * How to authenticate, from KES_API_KEY or KES_CLIENT_CERT + KES_CLIENT_KEY (kes-api.md §9.2):
+ * exactly one of the two ways, each complete.
+ */
+export function credentialsFromEnv(env: CliIo["env"]): Credentials {
+  const apiKey = value(env, "KES_API_KEY");
+  const certFile = value(env, "KES_CLIENT_CERT");
+  const keyFile = value(env, "KES_CLIENT_KEY");
+  if (apiKey !== undefined) {
+    if (certFile !== undefined || keyFile !== undefined) {
+      throw new CliError(
+        "KES_API_KEY cannot be used together with KES_CLIENT_CERT or KES_CLIENT_KEY: unset one of them",
+      );
+    }
+    return { kind: "api-key", apiKey };
+  }
+  if (certFile === undefined && keyFile === undefined) {
+    throw new CliError(
+      "no client credentials: set KES_API_KEY, or KES_CLIENT_CERT and KES_CLIENT_KEY " +
+        "(the files of your client certificate and its private key)",
+    );
+  }
+  if (certFile === undefined) {
+    throw new CliError(
+      "no TLS client certificate: environment variable KES_CLIENT_CERT is not set",
+    );
+  }
+  if (keyFile === undefined) {
+    throw new CliError("no TLS private key: environment variable KES_CLIENT_KEY is not set");
+  }
+  return { kind: "certificate", certFile, keyFile };
+}
+
+async function readPem(path: string, what: string, variable: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(err);
+    throw new CliError(`cannot read the ${what} ${variable}=${path}: ${reason}`);
+  }
+}
+
+/** Reads the certificate and key files; an encrypted key asks for its password. */
+export async function loadCertificateFiles(
+  creds: Extract<Credentials, { kind: "certificate" }>,
+  io: CliIo,
+): Promise<{ certPem: string; keyPem: string }> {
+  const certPem = await readPem(creds.certFile, "client certificate", "KES_CLIENT_CERT");
+  if (!decodePem(certPem).some((block) => block.label === "CERTIFICATE")) {
+    throw new CliError(`KES_CLIENT_CERT=${creds.certFile} holds no PEM CERTIFICATE`);
+  }
+  const keyText = await readPem(creds.keyFile, "private key", "KES_CLIENT_KEY");
+  const keyError = (err: unknown) =>
+    isKesError(err) ? new CliError(`KES_CLIENT_KEY=${creds.keyFile}: ${err.message}`) : err;
+  let key: KeyObject;
+  try {
+    key = loadPrivateKey(keyText);
+  } catch (err) {
+    if (!(isKesError(err) && /password is required/.test(err.message))) throw keyError(err);
+    const password = await io.promptPassword(`Enter password for private key ${creds.keyFile}: `);
+    try {
+      key = loadPrivateKey(keyText, password);
+    } catch (err2) {
+      throw keyError(err2);
+    }
+  }
+  return { certPem, keyPem: key.export({ type: "pkcs8", format: "pem" }) as string };
+}
+
+/** The client options `kes` commands use: env + flags, credentials loaded. */
+export async function clientOptions(flags: ConnectionFlags, io: CliIo): Promise<KesClientOptions> {
+  const endpoint = flags.server ?? value(io.env, "KES_SERVER") ?? DEFAULT_SERVER;
+  const creds = credentialsFromEnv(io.env);
+  const base = { endpoint, insecure: flags.insecure === true };
+  if (creds.kind === "api-key") return { ...base, apiKey: creds.apiKey };
+  return { ...base, ...(await loadCertificateFiles(creds, io)) };
+}
+
+/** Runs `fn` with a client and always closes it; client errors become CLI errors with hints. */
+export async function withClient<T>(
+  flags: ConnectionFlags,
+  io: CliIo,
+  fn: (client: KesClient) => Promise<T>,
+): Promise<T> {
+  let client: KesClient;
+  try {
+    client = createKesClient(await clientOptions(flags, io));
+  } catch (err) {
+    throw toCliError(err);
+  }
+  try {
+    return await fn(client);
+  } catch (err) {
+    throw toCliError(err);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,311 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { closedPort, type Handler, startTestServer, type TestServer } from "@kes/client/testing";
+import {
+  type CertificateMaterial,
+  createSelfSignedCertificate,
+  generateApiKey,
+  identityOfCertificate,
+} from "@kes/identity";
+import { Command } from "commander";
+import { CliError } from "../errors.js";
+import { type FakeIo, fakeIo } from "../testing/fake-io.js";
+import { register } from "./key.js";
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+const json = (value: unknown, status = 200) => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(value),
+});
+
+/** Just enough of KES's key API for the CLI: an in-memory set of key names. */
+function fakeKes(): Handler {
+  const keys = new Set<string>();
+  return (req) => {
+    const [, , , op, arg = ""] = req.path.split("/");
+    const name = decodeURIComponent(arg);
+    switch (op) {
+      case "create":
+        if (keys.has(name)) return json({ message: "key already exists" }, 400);
+        keys.add(name);
+        return { status: 200 };
+      case "describe":
+        if (!keys.has(name)) return json({ message: "key does not exist" }, 404);
+        return json({
+          name,
+          id: "66687aadf862bd776c8fc18b8e9f8e20",
+          algorithm: "AES256-GCM_SHA256",
+          created_at: "2023-02-15T14:54:37.123Z",
+          created_by: "ab".repeat(32),
+        });
+      case "list":
+        return {
+          headers: { "content-type": "application/x-ndjson" },
+          body: [...keys]
+            .reverse()
+            .map((k) => `${JSON.stringify({ name: k })}\n`)
+            .join(""),
+        };
+      case "delete":
+        keys.delete(name);
+        return { status: 200 };
+      case "encrypt": {
+        const { plaintext } = JSON.parse(req.body) as { plaintext: string };
+        return json({ ciphertext: b64(`sealed:${Buffer.from(plaintext, "base64")}`) });
+      }
+      case "decrypt": {
+        const { ciphertext, context } = JSON.parse(req.body) as {
+          ciphertext: string;
+          context?: string;
+        };
+        const text = Buffer.from(ciphertext, "base64")
+          .toString()
+          .replace(/^sealed:/, "");
+        return json({
+          plaintext: b64(
+            context === undefined ? text : `${text}|${Buffer.from(context, "base64")}`,
+          ),
+        });
+      }
+      case "generate":
+        return json({ plaintext: b64("dek"), ciphertext: b64("sealed:dek") });
+      default:
+        return { status: 501, body: "not implemented\n" };
+    }
+  };
+}
+
+let serverCert: CertificateMaterial;
+let server: TestServer;
+let tmp: string;
+
+before(async () => {
+  serverCert = await createSelfSignedCertificate({
+    subject: "localhost",
+    ip: ["127.0.0.1"],
+    usage: "server",
+  });
+  server = await startTestServer(fakeKes(), {
+    certPem: serverCert.certPem,
+    keyPem: serverCert.keyPem,
+  });
+  tmp = await mkdtemp(join(tmpdir(), "kes-cli-key-"));
+});
+
+after(async () => {
+  await server.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function apiKeyEnv(): Record<string, string> {
+  return { KES_SERVER: server.endpoint, KES_API_KEY: generateApiKey().apiKey };
+}
+
+/** Runs `kes <args>` in-process; resolves with the io (output), rejects like the CLI would fail. */
+async function kes(args: string[], io: FakeIo): Promise<FakeIo> {
+  const program = new Command("kes").exitOverride().configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+  });
+  register(program, io);
+  await program.parseAsync(args, { from: "user" });
+  return io;
+}
+
+async function kesFails(args: string[], io: FakeIo, message: RegExp | string): Promise<void> {
+  await assert.rejects(kes(args, io), (err: unknown) => {
+    assert.ok(err instanceof CliError, `expected a CliError, got ${String(err)}`);
+    if (typeof message === "string") assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe("kes key", () => {
+  it("creates keys, prints nothing, and reports the server's error as is", async () => {
+    const io = fakeIo(apiKeyEnv());
+    await kes(["key", "create", "-k", "k-one", "k-two"], io);
+    assert.equal(io.out(), "");
+    await kesFails(["key", "create", "-k", "k-one"], fakeIo(apiKeyEnv()), "key already exists");
+  });
+
+  it("prints a data key as JSON without a newline when piped, `derive` being `dek`", async () => {
+    const piped = await kes(["key", "dek", "-k", "k-one"], fakeIo(apiKeyEnv()));
+    assert.equal(piped.out(), `{"plaintext":"${b64("dek")}","ciphertext":"${b64("sealed:dek")}"}`);
+    const derived = await kes(["key", "derive", "-k", "k-one"], fakeIo(apiKeyEnv()));
+    assert.equal(derived.out(), piped.out());
+  });
+
+  it("prints friendly lines on a terminal, JSON with --json", async () => {
+    const tty = await kes(["key", "dek", "-k", "k-one"], fakeIo(apiKeyEnv(), { tty: true }));
+    assert.equal(tty.out(), `plaintext:  ${b64("dek")}\nciphertext: ${b64("sealed:dek")}\n`);
+    const forced = await kes(
+      ["key", "dek", "-k", "--json", "k-one"],
+      fakeIo(apiKeyEnv(), { tty: true }),
+    );
+    assert.equal(forced.out(), `{"plaintext":"${b64("dek")}","ciphertext":"${b64("sealed:dek")}"}`);
+  });
+
+  it("encrypts and decrypts, with an optional base64 context", async () => {
+    const enc = await kes(["key", "encrypt", "-k", "k-one", "hello"], fakeIo(apiKeyEnv()));
+    const { ciphertext } = JSON.parse(enc.out()) as { ciphertext: string };
+    assert.equal(enc.out(), `{"ciphertext":"${ciphertext}"}`);
+    const dec = await kes(["key", "decrypt", "-k", "k-one", ciphertext], fakeIo(apiKeyEnv()));
+    assert.equal(dec.out(), `{"plaintext":"${b64("hello")}"}`);
+    const tty = await kes(
+      ["key", "decrypt", "-k", "k-one", ciphertext, b64("ctx")],
+      fakeIo(apiKeyEnv(), { tty: true }),
+    );
+    assert.equal(tty.out(), `plaintext: ${b64("hello|ctx")}\n`);
+    const ttyEnc = await kes(
+      ["key", "encrypt", "-k", "k-one", "x"],
+      fakeIo(apiKeyEnv(), { tty: true }),
+    );
+    assert.match(ttyEnc.out(), /^ciphertext: [A-Za-z0-9+/=]+\n$/);
+  });
+
+  it("refuses bad base64 arguments before calling the server", async () => {
+    const before = server.requests.length;
+    await kesFails(
+      ["key", "decrypt", "-k", "k-one", "not base64!"],
+      fakeIo(apiKeyEnv()),
+      "invalid ciphertext: not valid base64. See 'kes key decrypt --help'",
+    );
+    await kesFails(["key", "import", "-k", "k", "%%%"], fakeIo(apiKeyEnv()), /invalid key/);
+    assert.equal(server.requests.length, before);
+  });
+
+  it("shows key info as a table or JSON", async () => {
+    const table = await kes(["key", "info", "-k", "k-one"], fakeIo(apiKeyEnv()));
+    assert.equal(
+      table.out(),
+      [
+        "Name        k-one",
+        "ID          66687aadf862bd776c8fc18b8e9f8e20",
+        "Algorithm   AES256-GCM_SHA256",
+        "Date        2023-02-15 14:54:37",
+        `Owner       ${"ab".repeat(32)}`,
+        "",
+      ].join("\n"),
+    );
+    const asJson = await kes(["key", "info", "--json", "-k", "k-one"], fakeIo(apiKeyEnv()));
+    assert.deepEqual(JSON.parse(asJson.out()), {
+      name: "k-one",
+      id: "66687aadf862bd776c8fc18b8e9f8e20",
+      algorithm: "AES256-GCM_SHA256",
+      created_at: "2023-02-15T14:54:37.123Z",
+      created_by: "ab".repeat(32),
+    });
+    await kesFails(["key", "info", "-k", "missing"], fakeIo(apiKeyEnv()), "key does not exist");
+  });
+
+  it("lists keys sorted, as a table or nd-json, and removes them", async () => {
+    const table = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv()));
+    assert.equal(table.out(), "Key\nk-one\nk-two\n");
+    const nd = await kes(["key", "ls", "-k", "--json", "k-*"], fakeIo(apiKeyEnv()));
+    assert.equal(nd.out(), '{"name":"k-one"}\n{"name":"k-two"}\n');
+    assert.equal(server.requests.at(-1)?.path, "/v1/key/list/k-*");
+    await kes(["key", "rm", "-k", "k-two"], fakeIo(apiKeyEnv()));
+    const after = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv()));
+    assert.equal(after.out(), "Key\nk-one\n");
+  });
+
+  it("takes --server as `--server URL` and `--server=URL`", async () => {
+    const env = { KES_API_KEY: generateApiKey().apiKey, KES_SERVER: "https://127.0.0.1:1" };
+    await kes(["key", "create", "-k", "--server", server.endpoint, "s-one"], fakeIo(env));
+    await kes(["key", "create", "-k", `--server=${server.endpoint}`, "s-two"], fakeIo(env));
+    assert.deepEqual(
+      server.requests.slice(-2).map((r) => r.path),
+      ["/v1/key/create/s-one", "/v1/key/create/s-two"],
+    );
+  });
+});
+
+describe("kes key credentials", () => {
+  it("authenticates with KES_CLIENT_CERT/KES_CLIENT_KEY, asking for an encrypted key's password", async () => {
+    const client = await createSelfSignedCertificate({ subject: "app", usage: "client" });
+    const certFile = join(tmp, "app.cert");
+    const keyFile = join(tmp, "app.key");
+    await writeFile(certFile, client.certPem);
+    await writeFile(
+      keyFile,
+      createPrivateKey(client.keyPem).export({
+        type: "pkcs8",
+        format: "pem",
+        cipher: "aes-256-cbc",
+        passphrase: "pw",
+      }),
+    );
+    const env = { KES_SERVER: server.endpoint, KES_CLIENT_CERT: certFile, KES_CLIENT_KEY: keyFile };
+    const io = fakeIo(env, { password: "pw" });
+    await kes(["key", "create", "-k", "c-one"], io);
+    assert.equal(server.requests.at(-1)?.identity, identityOfCertificate(client.certPem));
+    assert.deepEqual(io.prompts, [`Enter password for private key ${keyFile}: `]);
+
+    const wrong = fakeIo(env, { password: "nope" });
+    await kesFails(["key", "create", "-k", "c-two"], wrong, /password is wrong/);
+  });
+
+  it("refuses missing, half-given or conflicting credentials, naming the variables", async () => {
+    const { apiKey } = generateApiKey();
+    const cases: [Record<string, string>, RegExp][] = [
+      [{}, /no client credentials: set KES_API_KEY, or KES_CLIENT_CERT and KES_CLIENT_KEY/],
+      [{ KES_CLIENT_CERT: "a.cert" }, /KES_CLIENT_KEY is not set/],
+      [{ KES_CLIENT_KEY: "a.key" }, /KES_CLIENT_CERT is not set/],
+      [{ KES_API_KEY: apiKey, KES_CLIENT_CERT: "a.cert" }, /cannot be used together/],
+      [
+        { KES_CLIENT_CERT: join(tmp, "none.cert"), KES_CLIENT_KEY: "x" },
+        /none\.cert: no such file/,
+      ],
+      [{ KES_API_KEY: "kes:v2:abc" }, /invalid API key: unsupported version/],
+    ];
+    for (const [env, message] of cases) {
+      await kesFails(
+        ["key", "create", "x"],
+        fakeIo({ KES_SERVER: server.endpoint, ...env }),
+        message,
+      );
+    }
+  });
+
+  it("says to use -k when the server's certificate is self-signed", async () => {
+    await kesFails(
+      ["key", "create", "x"],
+      fakeIo(apiKeyEnv()),
+      /certificate not trusted.*If the server uses a self-signed certificate, add -k \(--insecure\)/,
+    );
+  });
+
+  it("says to check the server when nothing listens", async () => {
+    const endpoint = `https://127.0.0.1:${await closedPort()}`;
+    const env = { KES_SERVER: endpoint, KES_API_KEY: generateApiKey().apiKey };
+    await kesFails(
+      ["key", "create", "-k", "x"],
+      fakeIo(env),
+      `cannot connect to ${endpoint}: connection refused. Is the KES server running at that address? (KES_SERVER sets it)`,
+    );
+  });
+});
+
+describe("kes key (the real command)", () => {
+  it("prints `Error: <server message>` on stderr and exits non-zero", async () => {
+    const bin = resolve(import.meta.dirname, "../../bin/kes.js");
+    const env = { ...process.env, ...apiKeyEnv() };
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [bin, ...args], { env, timeout: 30_000 }).then(
+        (r) => ({ code: 0, stderr: r.stderr }),
+        (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+    const first = await run(["key", "create", "-k", "bin-key"]);
+    assert.deepEqual(first, { code: 0, stderr: "" });
+    const again = await run(["key", "create", "-k", "bin-key"]);
+    assert.deepEqual(again, { code: 1, stderr: "Error: key already exists\n" });
+  });
+});
