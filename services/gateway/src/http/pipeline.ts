@@ -1,0 +1,206 @@
+import { constants } from "node:http2";
+import { errors, validateName, validatePattern } from "@kes/core";
+import { peerIdentity } from "../peer.js";
+import { readBody } from "./body.js";
+import { errorReply, HttpError, httpErrors } from "./errors.js";
+import { cleanPath, location, parseTarget } from "./paths.js";
+import { drained, writeBody, writeEmpty, writeError, writeRedirect } from "./respond.js";
+import type { RouteTable } from "./route-table.js";
+import type { Reply, Request, RequestContext, Response, Route, Services } from "./types.js";
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** Why a request's controller was aborted. */
+const TIMED_OUT = Symbol("timeout");
+const CLIENT_GONE = Symbol("client gone");
+
+/**
+ * The shared middleware every API goes through, in KES 2023's order (kes-api.md §1.2):
+ * path cleaning and routing (301 / 501), method (405), then under the route's timeout:
+ * identity + policy (400 / 403), argument validation (400), body limit (413), the handler.
+ */
+export function createRequestListener(
+  table: RouteTable,
+  services: Services,
+): (req: Request, res: Response) => void {
+  return (req, res) => {
+    handle(table, services, req, res).catch((err: unknown) => {
+      services.logger.error({ err }, "request pipeline failed");
+      if (!res.headersSent) writeError(res, 500, "internal server error");
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(table: RouteTable, services: Services, req: Request, res: Response) {
+  const method = req.method ?? "GET";
+  let target: ReturnType<typeof parseTarget>;
+  try {
+    target = parseTarget(req.url);
+  } catch (err) {
+    respondError(services, req, res, err, undefined);
+    return;
+  }
+  const path = cleanPath(target.path);
+  const slashed = table.redirectWithSlash(path);
+  if (slashed !== undefined || path !== target.path) {
+    writeRedirect(res, method, location(slashed ?? path, target.query));
+    return;
+  }
+  const route = table.lookup(path);
+  if (route === undefined) {
+    respondError(services, req, res, httpErrors.notImplemented(), undefined);
+    return;
+  }
+  if (!(route.methods as readonly string[]).includes(method)) {
+    respondError(services, req, res, httpErrors.methodNotAllowed(route.methods[0] ?? ""), route);
+    return;
+  }
+  await run(services, route, path, req, res);
+}
+
+async function run(services: Services, route: Route, path: string, req: Request, res: Response) {
+  const controller = new AbortController();
+  // A timeout of 0 means none (the log streams of a later issue).
+  const deadline = route.timeoutMs > 0 ? Date.now() + route.timeoutMs : Number.POSITIVE_INFINITY;
+  const timer =
+    route.timeoutMs > 0
+      ? setTimeout(() => controller.abort(TIMED_OUT), route.timeoutMs)
+      : undefined;
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(CLIENT_GONE);
+  };
+  res.once("close", onClose);
+  const signal = controller.signal;
+  // Settles only by rejecting, when the deadline passes or the client goes away.
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener("abort", () => reject(abortError(signal.reason)), { once: true });
+  });
+  aborted.catch(() => {}); // observed below via race; never an unhandled rejection
+
+  try {
+    const ctx = await Promise.race([
+      prepare(services, route, path, req, signal, deadline),
+      aborted,
+    ]);
+    const reply = await Promise.race([route.handler(ctx), aborted]);
+    await send(res, reply, aborted);
+  } catch (err) {
+    if (signal.reason === CLIENT_GONE) return;
+    if (err instanceof HttpError && err.status === 413) stopReading(req, res);
+    respondError(services, req, res, err, route);
+  } finally {
+    clearTimeout(timer);
+    res.off("close", onClose);
+    if (!signal.aborted) controller.abort(CLIENT_GONE); // stop leftover downstream work
+  }
+}
+
+async function prepare(
+  services: Services,
+  route: Route,
+  path: string,
+  req: Request,
+  signal: AbortSignal,
+  deadline: number,
+): Promise<RequestContext> {
+  const identity = () => peerIdentity(req);
+  if (route.auth === "policy" && !services.policies.allows(identity(), path)) {
+    throw errors.notAuthorized();
+  }
+  const argument = route.argument === "none" ? "" : path.slice(route.path.length).trim();
+  if (route.argument === "name") validateName(argument);
+  else if (route.argument === "pattern") validatePattern(argument);
+  const body = route.maxBody > 0 ? await readBody(req, route.maxBody, signal) : EMPTY_BODY;
+  return {
+    services,
+    route,
+    path,
+    argument,
+    body,
+    identity,
+    callOptions: () =>
+      deadline === Number.POSITIVE_INFINITY
+        ? { signal }
+        : { signal, timeoutMs: Math.max(1, deadline - Date.now()) },
+  };
+}
+
+async function send(res: Response, reply: Reply, aborted: Promise<never>): Promise<void> {
+  switch (reply.type) {
+    case "empty":
+      writeEmpty(res);
+      return;
+    case "body":
+      writeBody(res, reply.contentType, reply.body);
+      return;
+    case "ndjson":
+      await sendNdjson(res, reply.chunks, aborted);
+      return;
+  }
+}
+
+/**
+ * nd-json with `Content-Type: application/x-ndjson` even when empty (newer clients need it).
+ * An error before the first line is a normal error answer; after it, a final `{"error":...}`
+ * line, as KES does.
+ */
+async function sendNdjson(res: Response, chunks: AsyncIterator<string>, aborted: Promise<never>) {
+  let started = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), aborted]);
+      if (next.done === true) break;
+      if (next.value === "") continue;
+      if (!started) {
+        res.writeHead(200, { "content-type": "application/x-ndjson" });
+        started = true;
+      }
+      // Both response types have write(string): boolean; TS cannot unify their overloads.
+      const writable = res as { write(chunk: string): boolean };
+      if (!writable.write(next.value)) await Promise.race([drained(res), aborted]);
+    }
+  } catch (err) {
+    if (!started) throw err;
+    void chunks.return?.();
+    if (!res.writableEnded && !res.destroyed) {
+      res.end(`${JSON.stringify({ error: errorReply(err).message })}\n`);
+    }
+    return;
+  }
+  if (!started) res.writeHead(200, { "content-type": "application/x-ndjson" });
+  res.end();
+}
+
+function respondError(
+  services: Services,
+  req: Request,
+  res: Response,
+  err: unknown,
+  route: Route | undefined,
+): void {
+  const reply = errorReply(err);
+  if (reply.status >= 500) {
+    const context = { method: req.method, route: route?.path, status: reply.status };
+    if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
+    else services.logger.warn({ ...context, reason: reply.message }, "request failed");
+  }
+  writeError(res, reply.status, reply.message, reply.headers);
+}
+
+function abortError(reason: unknown): Error {
+  return reason === TIMED_OUT ? errors.timeout() : new Error("request aborted");
+}
+
+/**
+ * After refusing an oversized body the rest of it is never read: HTTP/1.1 closes the
+ * connection once the answer is out, HTTP/2 resets just this stream.
+ */
+function stopReading(req: Request, res: Response): void {
+  if ("stream" in req) {
+    const stream = req.stream;
+    res.once("finish", () => stream.close(constants.NGHTTP2_NO_ERROR));
+  } else if (!res.headersSent) {
+    res.setHeader("connection", "close");
+  }
+}

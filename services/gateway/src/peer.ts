@@ -1,0 +1,61 @@
+import type { Http2ServerRequest } from "node:http2";
+import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
+import { errors, type KesError } from "@kes/core";
+import { identityOfCertificate } from "@kes/identity";
+import type { Request } from "./http/types.js";
+
+/**
+ * The caller's identity from its TLS client certificate (kes-api.md §4.1), computed once per
+ * connection: certificate parsing is far too slow for every request of a keep-alive client.
+ */
+
+type Peer = { readonly identity: string } | { readonly error: KesError };
+
+// Keyed by the HTTP/2 session or the HTTP/1.1 socket: both live exactly as long as the
+// connection. (An HTTP/2 request's `socket` is a per-stream proxy, so it cannot be the key.)
+const peers = new WeakMap<object, Peer>();
+
+const NO_CERTIFICATE: Peer = { error: errors.invalidArgument("no client certificate is present") };
+const TOO_MANY: Peer = {
+  error: errors.invalidArgument("too many client certificates are present"),
+};
+
+/** The identity of the request's client certificate; throws the KES 2023 400s. */
+export function peerIdentity(req: Request): string {
+  const h2 = (req as Http2ServerRequest).stream?.session;
+  const key: object = h2 ?? req.socket;
+  let peer = peers.get(key);
+  if (peer === undefined) {
+    peer = identify(req.socket as TLSSocket);
+    peers.set(key, peer);
+  }
+  if ("error" in peer) throw peer.error;
+  return peer.identity;
+}
+
+/**
+ * Like KES: certificates marked as CAs (basicConstraints) are ignored and exactly one other
+ * certificate must remain. Node shows the chain the client sent as far as each certificate
+ * issued the previous one; unrelated extra certificates are not visible, and the identity is
+ * always that of the certificate whose key the client proved it holds.
+ */
+function identify(socket: TLSSocket): Peer {
+  if (typeof socket.getPeerCertificate !== "function") return NO_CERTIFICATE;
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let leaf: DetailedPeerCertificate | undefined;
+  const seen = new Set<string>();
+  while (cert?.raw !== undefined && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    if (!cert.ca) {
+      if (leaf !== undefined) return TOO_MANY;
+      leaf = cert;
+    }
+    cert = cert.issuerCertificate;
+  }
+  if (leaf === undefined) return NO_CERTIFICATE;
+  try {
+    return { identity: identityOfCertificate(leaf.raw) };
+  } catch {
+    return { error: errors.invalidArgument("invalid client certificate") };
+  }
+}

@@ -1,0 +1,92 @@
+import type { KesConfig } from "@kes/config";
+import { globToRegExp } from "@kes/core";
+
+/**
+ * Authorization as KES 2023 does it (kes-api.md §5): the admin may do anything; any other
+ * identity needs a policy; a matching deny pattern wins; otherwise an allow pattern must match
+ * (deny by default). Patterns are Go `path.Match` globs over the decoded URL path, compiled
+ * once here so a request never compiles a RegExp.
+ */
+
+export interface PolicyInfo {
+  readonly name: string;
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  /** When the policy was loaded (KES: the config load time). */
+  readonly createdAt: Date;
+  /** The admin that "created" it (KES: the configured admin), absent when disabled. */
+  readonly createdBy?: string;
+}
+
+export interface Policies {
+  /** The admin identity, or null when the admin is disabled. */
+  readonly admin: string | null;
+  /** When the policies were loaded. */
+  readonly loadedAt: Date;
+  isAdmin(identity: string): boolean;
+  /** The policy assigned to `identity`, if any. */
+  policyOf(identity: string): PolicyInfo | undefined;
+  /** Whether `identity` may call the API at the decoded URL `path`. */
+  allows(identity: string, path: string): boolean;
+}
+
+interface Compiled {
+  readonly info: PolicyInfo;
+  readonly allow: readonly RegExp[];
+  readonly deny: readonly RegExp[];
+}
+
+export function compilePolicies(
+  config: Pick<KesConfig, "admin" | "policies">,
+  options: { now?: Date } = {},
+): Policies {
+  const loadedAt = options.now ?? new Date();
+  const admin = config.admin;
+  const byIdentity = new Map<string, Compiled>();
+  for (const [name, policy] of Object.entries(config.policies)) {
+    const info: PolicyInfo = {
+      name,
+      allow: [...policy.allow],
+      deny: [...policy.deny],
+      createdAt: loadedAt,
+      ...(admin === null ? {} : { createdBy: admin }),
+    };
+    const compiled = { info, allow: compile(policy.allow), deny: compile(policy.deny) };
+    for (const identity of policy.identities) {
+      const other = byIdentity.get(identity);
+      if (other !== undefined) {
+        throw new Error(
+          `identity ${identity} is assigned to both policy '${other.info.name}' and '${name}'`,
+        );
+      }
+      if (identity === admin) {
+        throw new Error(`policy '${name}' lists the admin identity, which needs no policy`);
+      }
+      byIdentity.set(identity, compiled);
+    }
+  }
+  return {
+    admin,
+    loadedAt,
+    isAdmin: (identity) => admin !== null && identity === admin,
+    policyOf: (identity) => byIdentity.get(identity)?.info,
+    allows(identity, path) {
+      if (admin !== null && identity === admin) return true;
+      const policy = byIdentity.get(identity);
+      if (policy === undefined) return false;
+      for (const re of policy.deny) if (re.test(path)) return false;
+      for (const re of policy.allow) if (re.test(path)) return true;
+      return false;
+    },
+  };
+}
+
+// A malformed glob never matches (as Go's path.Match), so it is simply left out.
+function compile(patterns: readonly string[]): RegExp[] {
+  const out: RegExp[] = [];
+  for (const pattern of patterns) {
+    const re = globToRegExp(pattern);
+    if (re !== null) out.push(re);
+  }
+  return out;
+}

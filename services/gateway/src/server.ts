@@ -1,0 +1,170 @@
+import { readFile } from "node:fs/promises";
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+import type { KesConfig } from "@kes/config";
+import { type CryptoApi, createLogger, type Logger } from "@kes/core";
+import { formatAddress, parseAddress } from "./address.js";
+import { createRequestListener } from "./http/pipeline.js";
+import { createRouteTable } from "./http/route-table.js";
+import type { Request, Response, Route, Services, VersionInfo } from "./http/types.js";
+import { compilePolicies } from "./policy.js";
+import { ROUTES } from "./routes.js";
+import { loadServerTls } from "./tls.js";
+
+export interface GatewayOptions {
+  readonly config: KesConfig;
+  /** The crypto service: in-process object or gRPC client; the gateway cannot tell. */
+  readonly crypto: CryptoApi;
+  readonly logger?: Logger;
+  /** "host:port" (port 0 = any free port); overrides config.address. */
+  readonly address?: string;
+  /** Client certificate verification (KES's --auth). Default: config.tls.auth, else "on". */
+  readonly auth?: "on" | "off";
+  /** Server certificate and key as PEM; overrides the config's tls.cert/tls.key files. */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+  /** What /version reports. Default: this package's version, commit "<unknown>". */
+  readonly version?: VersionInfo;
+  /** The route table; default ROUTES. (Tests swap in rows with short timeouts.) */
+  readonly routes?: readonly Route[];
+}
+
+export interface Gateway {
+  /** "host:port" actually listened on. */
+  readonly address: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+// KES 2023 (kes-api.md §1.1): read-header 5 s, idle 90 s, TLS 1.2+, ECDHE + AEAD suites.
+const HEADERS_TIMEOUT_MS = 5_000;
+const IDLE_TIMEOUT_MS = 90_000;
+const DEFAULT_GRACE_MS = 5_000;
+const TLS12_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+const TLS13_CIPHERS = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+/** Starts the HTTPS KES API (HTTP/2 and HTTP/1.1) in front of `crypto`. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ name: "gateway" });
+  const auth = options.auth ?? config.tls.auth ?? "on";
+  const tls = await loadServerTls(config.tls, options.tls);
+  const listen = parseAddress(options.address ?? config.address);
+  const services: Services = {
+    crypto: options.crypto,
+    policies: compilePolicies(config),
+    version: options.version ?? (await packageVersion()),
+    logger,
+  };
+  const onRequest = createRequestListener(createRouteTable(options.routes ?? ROUTES), services);
+
+  const server = createSecureServer({
+    cert: tls.certPem,
+    key: tls.keyPem,
+    ...(tls.ca === undefined ? {} : { ca: [...tls.ca] }),
+    allowHTTP1: true,
+    minVersion: "TLSv1.2",
+    ciphers: `${TLS13_CIPHERS}:${TLS12_CIPHERS}`,
+    ecdhCurve: "X25519:P-256:P-384:P-521",
+    // Every client must present a certificate; "off" accepts any (identity + policy still apply).
+    requestCert: true,
+    rejectUnauthorized: auth === "on",
+    handshakeTimeout: HEADERS_TIMEOUT_MS,
+    settings: { maxConcurrentStreams: 250 },
+  });
+  const tracker = trackConnections(server);
+  server.on("request", (req: Request, res: Response) => {
+    if (tracker.closing && req.httpVersionMajor === 1) res.setHeader("connection", "close");
+    onRequest(req, res);
+  });
+  server.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
+  server.on("sessionError", (err) => logger.debug({ err: err.message }, "HTTP/2 session error"));
+  configureHttp1Timeouts(server);
+  server.setTimeout(IDLE_TIMEOUT_MS);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host === "" ? undefined : listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (err) => logger.error({ err }, "gateway server error"));
+  const port = (server.address() as AddressInfo).port;
+  const address = formatAddress(listen.host === "" ? "0.0.0.0" : listen.host, port);
+  logger.info({ address, auth }, "gateway listening");
+  return { address, port, close: (graceMs = DEFAULT_GRACE_MS) => tracker.close(graceMs) };
+}
+
+// The HTTP/1.1 fallback reads these properties of the server object (Node's http semantics).
+function configureHttp1Timeouts(server: Http2SecureServer): void {
+  const http1 = server as unknown as {
+    headersTimeout: number;
+    keepAliveTimeout: number;
+    connectionsCheckingInterval: number;
+  };
+  http1.headersTimeout = HEADERS_TIMEOUT_MS;
+  http1.keepAliveTimeout = IDLE_TIMEOUT_MS;
+  // How often the headers timeout is checked; Node's default (30 s) would make 5 s meaningless.
+  http1.connectionsCheckingInterval = 1_000;
+}
+
+interface ConnectionTracker {
+  readonly closing: boolean;
+  close(graceMs: number): Promise<void>;
+}
+
+function trackConnections(server: Http2SecureServer): ConnectionTracker {
+  const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  let closed: Promise<void> | undefined;
+  const tracker = {
+    closing: false,
+    close(graceMs: number): Promise<void> {
+      if (closed !== undefined) return closed;
+      tracker.closing = true;
+      closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const session of sessions) session.destroy();
+          for (const socket of sockets) socket.destroy();
+        }, graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        // HTTP/2: GOAWAY, in-flight streams finish. HTTP/1.1: idle sockets go now, busy ones
+        // after their response (which then carries `Connection: close`).
+        for (const session of sessions) session.close();
+        (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+  return tracker;
+}
+
+async function packageVersion(): Promise<VersionInfo> {
+  try {
+    const text = await readFile(new URL("../package.json", import.meta.url), "utf8");
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    return { version: typeof version === "string" ? version : "<unknown>", commit: "<unknown>" };
+  } catch {
+    return { version: "<unknown>", commit: "<unknown>" };
+  }
+}
