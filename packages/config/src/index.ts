@@ -1,1 +1,6 @@
+export { ConfigError, formatConfigWarning } from "./errors.js";
+export { loadConfig } from "./load.js";
+export { DEFAULT_ADDRESS, type ParseOptions, parseConfig } from "./parse.js";
+export { CACHE_DEFAULTS } from "./sections/cache.js";
+export { GEMALTO_RETRY_MS } from "./sections/keystore.js";
 export * from "./types.js";

@@ -82,7 +82,12 @@ export type KeystoreConfig =
   | {
       /** A keystore service (ours or a plug-in) reached over gRPC. */
       readonly kind: "grpc";
+      /** e.g. "https://keystore.internal:7374"; the scheme decides TLS. */
       readonly endpoint: string;
+      /** Per-call deadline, ms (`keystore.grpc.timeout`); unset = the client's default. */
+      readonly timeoutMs?: number;
+      /** `keystore.grpc.tls`: CA for the service's certificate, and our client certificate. */
+      readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
     };
 
 export interface ConfigWarning {
