@@ -1,0 +1,182 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  Client,
+  type CallOptions as GrpcCallOptions,
+  credentials as grpcCredentials,
+  Metadata,
+  type MethodDefinition,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import {
+  type CryptoApi,
+  ERROR_TABLE,
+  errors,
+  KesError,
+  KIND_METADATA_KEY,
+  kindFromGrpc,
+  type RequestOptions,
+} from "@kes/core";
+import {
+  BulkDecryptRequestSchema,
+  CreateKeyRequestSchema,
+  CryptoService,
+  DecryptRequestSchema,
+  DeleteKeyRequestSchema,
+  DescribeKeyRequestSchema,
+  EncryptRequestSchema,
+  GenerateRequestSchema,
+  HmacRequestSchema,
+  ImportKeyRequestSchema,
+  KeyStoreStatusRequestSchema,
+  ListKeysRequestSchema,
+} from "@kes/proto";
+import { algorithmToProto, keyInfoFromProto, statusFromProto } from "./convert.js";
+import { grpcServiceDefinition } from "./service-definition.js";
+import { loadTls, type ServiceTls } from "./tls.js";
+
+export interface ConnectCryptoOptions {
+  /** host:port of a crypto service. */
+  readonly address: string;
+  /** Mutual TLS: our client certificate, and the CA that must have signed the server's. */
+  readonly tls?: ServiceTls;
+  /** Deadline of a call without its own `timeoutMs`. Default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const UNREACHABLE = "service unavailable: crypto service is not reachable";
+const DEFINITION = grpcServiceDefinition(CryptoService);
+
+/** A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. */
+export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
+  const channelCredentials =
+    options.tls === undefined
+      ? grpcCredentials.createInsecure()
+      : (() => {
+          const { ca, key, cert } = loadTls(options.tls);
+          return grpcCredentials.createSsl(ca, key, cert);
+        })();
+  const client = new Client(options.address, channelCredentials);
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  function call<Req, Res>(
+    method: MethodDefinition<Req, Res>,
+    request: Req,
+    requestOptions: RequestOptions | undefined,
+  ): Promise<Res> {
+    const signal = requestOptions?.signal;
+    if (signal?.aborted) return Promise.reject(errors.timeout());
+    const callOptions: GrpcCallOptions = {
+      deadline: Date.now() + (requestOptions?.timeoutMs ?? defaultTimeoutMs),
+    };
+    return new Promise((resolve, reject) => {
+      const pending = client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new Metadata(),
+        callOptions,
+        (err, response) => {
+          signal?.removeEventListener("abort", cancel);
+          if (err) reject(fromServiceError(err));
+          else if (response === undefined) reject(errors.internal());
+          else resolve(response);
+        },
+      );
+      const cancel = () => pending.cancel();
+      signal?.addEventListener("abort", cancel, { once: true });
+    });
+  }
+
+  return {
+    async createKey(name, createdBy, o) {
+      await call(DEFINITION.createKey, create(CreateKeyRequestSchema, { name, createdBy }), o);
+    },
+    async importKey(name, imported, o) {
+      const { key, createdBy } = imported;
+      const algorithm = algorithmToProto(imported.algorithm);
+      await call(
+        DEFINITION.importKey,
+        create(ImportKeyRequestSchema, { name, key, algorithm, createdBy }),
+        o,
+      );
+    },
+    async describeKey(name, o) {
+      return keyInfoFromProto(
+        await call(DEFINITION.describeKey, create(DescribeKeyRequestSchema, { name }), o),
+      );
+    },
+    async deleteKey(name, o) {
+      await call(DEFINITION.deleteKey, create(DeleteKeyRequestSchema, { name }), o);
+    },
+    async listKeys(request, o) {
+      const { prefix, pageToken = "", limit = 0 } = request;
+      const response = await call(
+        DEFINITION.listKeys,
+        create(ListKeysRequestSchema, { prefix, pageToken, limit }),
+        o,
+      );
+      return { names: response.names, nextPageToken: response.nextPageToken };
+    },
+    async generate(name, context, o) {
+      const { plaintext, ciphertext } = await call(
+        DEFINITION.generate,
+        create(GenerateRequestSchema, { name, context }),
+        o,
+      );
+      return { plaintext, ciphertext };
+    },
+    async encrypt(name, plaintext, context, o) {
+      const init = { name, plaintext, context };
+      return (await call(DEFINITION.encrypt, create(EncryptRequestSchema, init), o)).ciphertext;
+    },
+    async decrypt(name, ciphertext, context, o) {
+      const init = { name, ciphertext, context };
+      return (await call(DEFINITION.decrypt, create(DecryptRequestSchema, init), o)).plaintext;
+    },
+    async bulkDecrypt(name, items, o) {
+      const init = {
+        name,
+        items: items.map(({ ciphertext, context }) => ({ ciphertext, context })),
+      };
+      return (await call(DEFINITION.bulkDecrypt, create(BulkDecryptRequestSchema, init), o))
+        .plaintexts;
+    },
+    async hmac(name, message, o) {
+      return (await call(DEFINITION.hmac, create(HmacRequestSchema, { name, message }), o)).hmac;
+    },
+    async keyStoreStatus(o) {
+      const response = await call(
+        DEFINITION.keyStoreStatus,
+        create(KeyStoreStatusRequestSchema, {}),
+        o,
+      );
+      return statusFromProto(response.status);
+    },
+    async close() {
+      client.close();
+    },
+  };
+}
+
+/**
+ * Server errors come back as the KesError they were (code + `kes-kind` trailer); transport
+ * failures, which carry no `kes-kind`, mean the service could not be reached.
+ */
+function fromServiceError(err: ServiceError): KesError {
+  const hint = err.metadata?.get(KIND_METADATA_KEY)[0];
+  const kindHint = typeof hint === "string" ? hint : undefined;
+  if (kindHint === undefined) {
+    if (err.code === status.UNAVAILABLE) return errors.serviceUnavailable(UNREACHABLE, err);
+    if (err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
+      return new KesError("timeout", undefined, { cause: err });
+    }
+  }
+  const kind = kindFromGrpc(err.code, kindHint);
+  // Only texts our server wrote are passed on; anything else gets the table's generic text.
+  const message =
+    kindHint !== undefined && err.details !== "" ? err.details : ERROR_TABLE[kind].message;
+  return new KesError(kind, message, { cause: err });
+}
