@@ -148,7 +148,7 @@ class FsKeyStore implements KeyStore {
       // O_NOFOLLOW: a symlink is not a key (list ignores it too), and cannot point outside.
       handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
-      if (isAbsent(err)) throw errors.keyNotFound();
+      if (isAbsent(err) && (await this.#rootIsThere())) throw errors.keyNotFound();
       throw this.#failure(err, `cannot read key "${name}"`);
     }
     try {
@@ -221,6 +221,15 @@ class FsKeyStore implements KeyStore {
       throw errors.invalidArgument("invalid argument: name contains invalid character");
     }
     return file;
+  }
+
+  /** A vanished directory is an outage, and an outage must never look like a missing key. */
+  async #rootIsThere(): Promise<boolean> {
+    try {
+      return (await stat(this.root)).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   #enter(options: CallOptions | undefined): void {

@@ -9,6 +9,8 @@ export function parseEndpoint(endpoint: string, tls: boolean): URL {
   if (typeof endpoint !== "string" || endpoint.trim() === "") {
     throw errors.invalidArgument("invalid argument: keystore endpoint is empty");
   }
+  // Error messages show the endpoint, but never a password someone put into it.
+  const shown = endpoint.replace(/\/\/[^/@]*@/, "//[redacted]@");
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)
     ? endpoint
     : `${tls ? "https" : "http"}://${endpoint}`;
@@ -16,11 +18,11 @@ export function parseEndpoint(endpoint: string, tls: boolean): URL {
   try {
     url = new URL(text);
   } catch {
-    throw errors.invalidArgument(`invalid argument: keystore endpoint "${endpoint}" is not a URL`);
+    throw errors.invalidArgument(`invalid argument: keystore endpoint "${shown}" is not a URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw errors.invalidArgument(
-      `invalid argument: keystore endpoint "${endpoint}" must use http:// or https://`,
+      `invalid argument: keystore endpoint "${shown}" must use http:// or https://`,
     );
   }
   if (url.username !== "" || url.password !== "") {
@@ -31,12 +33,12 @@ export function parseEndpoint(endpoint: string, tls: boolean): URL {
   }
   if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
     throw errors.invalidArgument(
-      `invalid argument: keystore endpoint "${endpoint}" must be a bare host:port, without a path`,
+      `invalid argument: keystore endpoint "${shown}" must be a bare host:port, without a path`,
     );
   }
   if (url.protocol === "http:" && tls) {
     throw errors.invalidArgument(
-      `invalid argument: keystore endpoint "${endpoint}" is http:// but TLS material was given`,
+      `invalid argument: keystore endpoint "${shown}" is http:// but TLS material was given`,
     );
   }
   return url;

@@ -1,9 +1,11 @@
+import { setMaxListeners } from "node:events";
 import {
   createSecureServer,
   createServer,
   type Http2SecureServer,
   type Http2Server,
   type Http2Session,
+  type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -55,6 +57,8 @@ export async function serveKeyStore(
   const log = options.logger ?? silentLogger();
   const stopWatching = new AbortController();
   const shutdown = new AbortController();
+  // Every call in flight listens to these; many concurrent calls are normal, not a leak.
+  setMaxListeners(0, stopWatching.signal, shutdown.signal);
   const handler = connectNodeAdapter({
     readMaxBytes: READ_MAX_BYTES,
     shutdownSignal: shutdown.signal,
@@ -94,6 +98,14 @@ export async function serveKeyStore(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  // A request refused before its body was read (too large) keeps its stream half open, waiting
+  // for a body nobody reads; a graceful close ends those (answered already) instead of waiting
+  // out the grace time. destroy() resets them with NO_ERROR; close() would wait for the body.
+  const streams = new Set<ServerHttp2Stream>();
+  server.on("stream", (stream: ServerHttp2Stream) => {
+    streams.add(stream);
+    stream.once("close", () => streams.delete(stream));
+  });
   // Raw sockets too: HTTP/1.1 (Connect, gRPC-Web) connections are not HTTP/2 sessions.
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
@@ -117,7 +129,11 @@ export async function serveKeyStore(
     address: `${host}:${bound.port}`,
     port: bound.port,
     close(graceMs = DEFAULT_GRACE_MS) {
-      closing ??= shutDown(server, sessions, sockets, { stopWatching, shutdown, graceMs });
+      closing ??= shutDown(
+        server,
+        { sessions, streams, sockets },
+        { stopWatching, shutdown, graceMs },
+      );
       return closing;
     },
   };
@@ -151,21 +167,23 @@ function listen(
 
 async function shutDown(
   server: Http2Server | Http2SecureServer,
-  sessions: Set<Http2Session>,
-  sockets: Set<Socket>,
+  open: { sessions: Set<Http2Session>; streams: Set<ServerHttp2Stream>; sockets: Set<Socket> },
   control: { stopWatching: AbortController; shutdown: AbortController; graceMs: number },
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Watch streams never end by themselves; unary calls in flight are let finish.
   control.stopWatching.abort();
-  for (const session of sessions) session.close();
+  for (const stream of open.streams) {
+    if (stream.writableFinished) stream.destroy();
+  }
+  for (const session of open.sessions) session.close();
   const grace = new Promise<"late">((resolve) => {
     setTimeout(() => resolve("late"), Math.max(0, control.graceMs)).unref();
   });
   if ((await Promise.race([closed, grace])) === "late") {
     control.shutdown.abort();
-    for (const session of sessions) session.destroy();
-    for (const socket of sockets) socket.destroy();
+    for (const session of open.sessions) session.destroy();
+    for (const socket of open.sockets) socket.destroy();
     await closed;
   }
 }
