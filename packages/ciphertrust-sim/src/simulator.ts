@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { silentLogger } from "@kes/core";
 import { passwordGrant } from "./auth/routes.js";
 import { VirtualClock } from "./clock.js";
