@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { createCipheriv, createHash, createPrivateKey, randomBytes } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isKesError } from "@kes/core";
 import { createSelfSignedCertificate } from "./certificate.js";
-import { loadPrivateKey } from "./private-key.js";
+import { encryptPrivateKeyPem, loadPrivateKey } from "./private-key.js";
 import { hasOpenssl, openssl } from "./test-openssl.js";
 
 function rejects(fn: () => unknown, message: string): void {
@@ -21,33 +21,6 @@ function rejects(fn: () => unknown, message: string): void {
 const WRONG = "cannot decrypt the private key: the password is wrong (or the key is damaged)";
 const MISSING = "the private key is encrypted: a password is required";
 
-/**
- * Go's x509.EncryptPEMBlock (what `kes identity new --encrypt` used): AES-256-CBC, key =
- * MD5-based EVP_BytesToKey(password, salt = first 8 IV bytes), PKCS#7 padding, around any label.
- */
-function legacyEncrypt(label: string, der: Buffer, password: string): string {
-  const iv = randomBytes(16);
-  let key = Buffer.alloc(0);
-  let prev = Buffer.alloc(0);
-  while (key.length < 32) {
-    prev = createHash("md5")
-      .update(Buffer.concat([prev, Buffer.from(password), iv.subarray(0, 8)]))
-      .digest();
-    key = Buffer.concat([key, prev]);
-  }
-  const cipher = createCipheriv("aes-256-cbc", key.subarray(0, 32), iv);
-  const body = Buffer.concat([cipher.update(der), cipher.final()]).toString("base64");
-  return [
-    `-----BEGIN ${label}-----`,
-    "Proc-Type: 4,ENCRYPTED",
-    `DEK-Info: AES-256-CBC,${iv.toString("hex").toUpperCase()}`,
-    "",
-    ...(body.match(/.{1,64}/g) ?? []),
-    `-----END ${label}-----`,
-    "",
-  ].join("\n");
-}
-
 describe("loadPrivateKey", () => {
   it("opens an unencrypted PKCS#8 key, also inside a cert+key bundle", async () => {
     const m = await createSelfSignedCertificate();
@@ -58,7 +31,11 @@ describe("loadPrivateKey", () => {
   it("opens KES's legacy encrypted PKCS#8 PEM (Proc-Type: 4,ENCRYPTED)", async () => {
     const m = await createSelfSignedCertificate();
     const der = createPrivateKey(m.keyPem).export({ type: "pkcs8", format: "der" });
-    const pem = legacyEncrypt("PRIVATE KEY", der, "secret");
+    const pem = encryptPrivateKeyPem(m.keyPem, "secret");
+    assert.match(
+      pem,
+      /^-----BEGIN PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,[0-9A-F]{32}\n\n/,
+    );
     const key = loadPrivateKey(pem, "secret");
     assert.deepEqual(key.export({ type: "pkcs8", format: "der" }), der);
     rejects(() => loadPrivateKey(pem, "not-the-password"), WRONG);
@@ -114,6 +91,22 @@ describe("loadPrivateKey with openssl keys", { skip: !hasOpenssl && "openssl mis
       rejects(() => loadPrivateKey(pem, "wrong"), WRONG);
       rejects(() => loadPrivateKey(pem), MISSING);
     }
+  });
+
+  it("openssl opens what encryptPrivateKeyPem writes", async () => {
+    const m = await createSelfSignedCertificate({ keyType: "ecdsa-p256" });
+    const pem = encryptPrivateKeyPem(m.keyPem, "secret");
+    const plain = openssl(["pkey", "-passin", "pass:secret"], {
+      cwd: dir,
+      input: Buffer.from(pem),
+    });
+    assert.deepEqual(
+      createPrivateKey(plain.toString()).export({ type: "pkcs8", format: "der" }),
+      createPrivateKey(m.keyPem).export({ type: "pkcs8", format: "der" }),
+    );
+    assert.throws(() =>
+      openssl(["pkey", "-passin", "pass:wrong"], { cwd: dir, input: Buffer.from(pem) }),
+    );
   });
 
   it("encrypted PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY)", () => {
