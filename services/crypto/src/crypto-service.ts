@@ -24,7 +24,7 @@ import { abortable, callSignal } from "./deadline.js";
 import { AES256_GCM_SHA256, isAlgorithm, KEY_SIZE } from "./formats/aead.js";
 import { FormatError } from "./formats/format-error.js";
 import { formatRfc3339 } from "./formats/rfc3339.js";
-import { parseStoredKey, writeStoredKeyJson } from "./formats/stored-key.js";
+import { type NewStoredKey, parseStoredKey, writeStoredKeyJson } from "./formats/stored-key.js";
 import { type MasterKey, openWith, sealWith, toMasterKey } from "./master-key.js";
 
 /** The crypto service in-process; the gRPC server serves it and the gRPC client mirrors it. */
@@ -118,7 +118,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
 
   async function store(
     name: string,
-    stored: Parameters<typeof writeStoredKeyJson>[0],
+    stored: NewStoredKey,
     requestOptions: RequestOptions | undefined,
   ): Promise<void> {
     validateName(name);
