@@ -67,8 +67,10 @@ async function run(services: Services, route: Route, path: string, req: Request,
     route.timeoutMs > 0
       ? setTimeout(() => controller.abort(TIMED_OUT), route.timeoutMs)
       : undefined;
+  // 'close' before the pipeline is done means the client went away (HTTP/2 compat responses
+  // even report writableFinished then), so whatever is still running is abandoned.
   const onClose = () => {
-    if (!res.writableFinished) controller.abort(CLIENT_GONE);
+    if (!controller.signal.aborted) controller.abort(CLIENT_GONE);
   };
   res.once("close", onClose);
   const signal = controller.signal;

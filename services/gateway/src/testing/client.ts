@@ -66,6 +66,10 @@ export function h2request(
     stream.on("end", () => {
       clearTimeout(timer);
       session.close();
+      if (headers[":status"] === undefined) {
+        reject(new Error(`h2 ${spec.method} ${spec.path}: stream ended without an answer`));
+        return;
+      }
       const { ":status": status, ...rest } = headers;
       resolve({
         status: Number(status),
@@ -141,7 +145,12 @@ export function handshake(port: number, cert: ClientCert | undefined): Promise<s
     socket.on("data", (d: Buffer) => {
       data += d.toString("utf8");
     });
-    socket.on("end", () => resolve(data.split("\r\n")[0] ?? ""));
+    // A server that refuses the certificate after a TLS 1.3 handshake just hangs up.
+    socket.on("end", () =>
+      data === ""
+        ? reject(new Error("closed without an answer"))
+        : resolve(data.split("\r\n")[0] ?? ""),
+    );
     socket.on("error", reject);
   });
 }

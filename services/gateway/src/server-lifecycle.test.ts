@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { connect } from "node:http2";
+import { after, before, describe, it } from "node:test";
+import { keystoreOpFailure, type RequestOptions } from "@kes/core";
+import type { Route } from "./http/types.js";
+import { ROUTES } from "./routes.js";
+import { makeTestPki, type TestPki } from "./testing/certs.js";
+import { h1request, h2request } from "./testing/client.js";
+import { untilAborted } from "./testing/fake-crypto.js";
+import { startTestGateway, type TestGateway } from "./testing/harness.js";
+
+/** Deadlines, aborts, streaming errors and graceful shutdown. */
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe("request deadlines and streams", () => {
+  let pki: TestPki;
+  let gw: TestGateway;
+  // The same table with a short generate timeout, so a hanging call times out quickly.
+  const routes: Route[] = ROUTES.map((r) =>
+    r.path === "/v1/key/generate/" ? { ...r, timeoutMs: 200 } : r,
+  );
+
+  before(async () => {
+    pki = await makeTestPki();
+    gw = await startTestGateway(pki, { routes });
+    await h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/k" });
+  });
+  after(async () => {
+    await gw?.close();
+    await pki?.cleanup();
+  });
+
+  it("a call past its route's timeout is 503 request timeout exceeded, and is aborted", async () => {
+    let seen: RequestOptions | undefined;
+    gw.crypto.before = (op, options) => {
+      if (op !== "generate") return;
+      seen = options;
+      return untilAborted(options?.signal);
+    };
+    try {
+      const res = await h2request(gw.port, pki.admin, {
+        method: "POST",
+        path: "/v1/key/generate/k",
+        body: "{}",
+      });
+      assert.equal(res.status, 503);
+      assert.equal(res.body, '{"message":"request timeout exceeded"}');
+      assert.ok(seen?.signal?.aborted, "the downstream call saw the abort");
+      assert.ok((seen?.timeoutMs ?? 0) <= 200, "and was told the remaining time");
+    } finally {
+      gw.crypto.before = undefined;
+    }
+    const ok = await h1request(gw.port, pki.admin, { method: "POST", path: "/v1/key/generate/k" });
+    assert.equal(ok.status, 200);
+  });
+
+  it("a client that goes away aborts its downstream call", async () => {
+    const entered = deferred<RequestOptions | undefined>();
+    gw.crypto.before = (op, options) => {
+      if (op !== "describeKey") return;
+      entered.resolve(options);
+      return untilAborted(options?.signal);
+    };
+    const session = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.admin.certPem,
+      key: pki.admin.keyPem,
+    });
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":method": "GET", ":path": "/v1/key/describe/k" });
+      stream.on("error", () => {});
+      const options = await entered.promise;
+      const aborted = new Promise((resolve) =>
+        options?.signal?.addEventListener("abort", resolve, { once: true }),
+      );
+      stream.close();
+      await aborted;
+      assert.ok(options?.signal?.aborted);
+    } finally {
+      session.destroy();
+      gw.crypto.before = undefined;
+    }
+  });
+
+  it("list: an error before output is a normal error, after output a final error line", async () => {
+    for (const name of ["a1", "a2", "a3", "a4"]) {
+      await h2request(gw.port, pki.admin, { method: "POST", path: `/v1/key/create/${name}` });
+    }
+    let pages = 0;
+    gw.crypto.before = (op) => {
+      if (op === "listKeys" && pages++ >= 1) {
+        throw keystoreOpFailure("list", new Error("connection reset"));
+      }
+    };
+    try {
+      const late = await h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/list/a*" });
+      assert.equal(late.status, 200);
+      assert.equal(late.contentType, "application/x-ndjson");
+      assert.equal(
+        late.body,
+        '{"name":"a1"}\n{"name":"a2"}\n{"error":"bad gateway: failed to list keys"}\n',
+      );
+      const early = await h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/list/*" });
+      assert.equal(early.status, 502);
+      assert.equal(early.contentType, "application/json; charset=utf-8");
+      assert.equal(early.body, '{"message":"bad gateway: failed to list keys"}');
+    } finally {
+      gw.crypto.before = undefined;
+    }
+  });
+});
+
+describe("graceful close", () => {
+  let pki: TestPki;
+
+  before(async () => {
+    pki = await makeTestPki();
+  });
+  after(() => pki?.cleanup());
+
+  it("lets in-flight requests finish, then refuses new connections", async () => {
+    const gw = await startTestGateway(pki);
+    const release = deferred();
+    const entered = deferred();
+    await h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/k" });
+    gw.crypto.before = async (op) => {
+      if (op !== "describeKey") return;
+      entered.resolve();
+      await release.promise;
+    };
+    const inflight = [
+      h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" }),
+      h1request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" }),
+    ];
+    await entered.promise;
+    const closed = gw.gateway.close(10_000);
+    release.resolve();
+    const answers = await Promise.all(inflight);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    );
+    await closed;
+    await assert.rejects(
+      h2request(gw.port, pki.admin, { method: "GET", path: "/version" }),
+      /ECONNREFUSED/,
+    );
+  });
+
+  it("cuts requests still running when the grace period ends", async () => {
+    const gw = await startTestGateway(pki);
+    const entered = deferred();
+    await h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/k" });
+    gw.crypto.before = async (op, options) => {
+      if (op !== "describeKey") return;
+      entered.resolve();
+      await untilAborted(options?.signal);
+    };
+    const stuck = h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" });
+    stuck.catch(() => {});
+    await entered.promise;
+    await gw.gateway.close(50);
+    await assert.rejects(stuck);
+  });
+});

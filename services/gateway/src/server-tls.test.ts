@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { connect } from "node:http2";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { makeTestPki, type TestPki } from "./testing/certs.js";
+import { h1request, h2request, handshake, type TestResponse } from "./testing/client.js";
+import { startTestGateway, type TestGateway, testConfig } from "./testing/harness.js";
+
+/** Client certificates: which are accepted, who they identify, and the 2023 400s. */
+
+function assertError(res: TestResponse, status: number, message: string) {
+  assert.equal(res.status, status, res.body);
+  assert.equal(res.contentType, "application/json; charset=utf-8");
+  assert.deepEqual(JSON.parse(res.body), { message });
+}
+
+describe("client certificates with auth off", () => {
+  let pki: TestPki;
+  let gw: TestGateway;
+
+  before(async () => {
+    pki = await makeTestPki();
+    // The CA-signed client is the admin here, so self describe shows whom a chain identifies.
+    const config = testConfig(pki, { admin: pki.caSigned.identity });
+    gw = await startTestGateway(pki, { config, auth: "off" });
+  });
+  after(async () => {
+    await gw?.close();
+    await pki?.cleanup();
+  });
+
+  it("no certificate: 400 no client certificate is present; /version still answers", async () => {
+    for (const send of [h2request, h1request]) {
+      const res = await send(gw.port, undefined, { method: "POST", path: "/v1/key/create/x" });
+      assertError(res, 400, "no client certificate is present");
+      const self = await send(gw.port, undefined, {
+        method: "GET",
+        path: "/v1/identity/self/describe",
+      });
+      assertError(self, 400, "no client certificate is present");
+      const version = await send(gw.port, undefined, { method: "GET", path: "/version" });
+      assert.equal(version.status, 200);
+    }
+    assert.equal(gw.crypto.keys.size, 0);
+  });
+
+  it("leaf + CA chain identifies the leaf", async () => {
+    const chain = { ...pki.caSigned, certPem: pki.caSigned.certPem + pki.ca.certPem };
+    const res = await h2request(gw.port, chain, {
+      method: "GET",
+      path: "/v1/identity/self/describe",
+    });
+    assert.equal(res.status, 200);
+    const body = JSON.parse(res.body);
+    assert.equal(body.identity, pki.caSigned.identity);
+    assert.equal(body.admin, true);
+    const created = await h1request(gw.port, chain, { method: "POST", path: "/v1/key/create/c" });
+    assert.equal(created.status, 200);
+  });
+
+  it("two non-CA certificates: 400 too many client certificates are present", async () => {
+    const res = await h2request(gw.port, pki.twoLeaves, {
+      method: "POST",
+      path: "/v1/key/create/y",
+    });
+    assertError(res, 400, "too many client certificates are present");
+    assert.equal(gw.crypto.keys.has("y"), false);
+  });
+
+  it("only a CA certificate: 400 no client certificate is present", async () => {
+    const res = await h2request(gw.port, pki.ca, { method: "GET", path: "/v1/key/list/*" });
+    assertError(res, 400, "no client certificate is present");
+  });
+
+  it("an unknown self-signed certificate is authenticated but not authorized", async () => {
+    const res = await h2request(gw.port, pki.stranger, { method: "GET", path: "/v1/key/list/*" });
+    assertError(res, 403, "not authorized: insufficient permissions");
+  });
+
+  it("many requests on one HTTP/2 connection share its identity", async () => {
+    const session = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.caSigned.certPem,
+      key: pki.caSigned.keyPem,
+    });
+    try {
+      const one = (path: string) =>
+        new Promise<number>((resolve, reject) => {
+          const stream = session.request({ ":method": "POST", ":path": path });
+          stream.on("response", (h) => resolve(Number(h[":status"])));
+          stream.on("error", reject);
+          stream.resume();
+          stream.end();
+        });
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => one(`/v1/key/create/s-${i}`)),
+      );
+      assert.deepEqual(statuses, Array(20).fill(200));
+      assert.equal(gw.crypto.keys.get("s-7")?.createdBy, pki.caSigned.identity);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+describe("client certificates with auth on", () => {
+  let pki: TestPki;
+  let gw: TestGateway;
+
+  before(async () => {
+    pki = await makeTestPki();
+    const config = testConfig(pki, {
+      admin: pki.caSigned.identity,
+      ca: join(pki.dir, "ca.crt"),
+    });
+    gw = await startTestGateway(pki, { config, auth: "on" });
+  });
+  after(async () => {
+    await gw?.close();
+    await pki?.cleanup();
+  });
+
+  it("a certificate issued by tls.ca is verified and served", async () => {
+    for (const send of [h2request, h1request]) {
+      const res = await send(gw.port, pki.caSigned, {
+        method: "GET",
+        path: "/v1/identity/self/describe",
+      });
+      assert.equal(res.status, 200);
+      assert.equal(JSON.parse(res.body).identity, pki.caSigned.identity);
+    }
+  });
+
+  it("an unverifiable or missing certificate fails the TLS handshake", async () => {
+    await assert.rejects(handshake(gw.port, pki.stranger));
+    await assert.rejects(handshake(gw.port, undefined));
+    assert.match(await handshake(gw.port, pki.caSigned), /^HTTP\/1\.1 200/);
+  });
+});
