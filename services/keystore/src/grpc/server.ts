@@ -117,6 +117,9 @@ export async function serveKeyStore(
   });
 
   await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
+  // After start, a failing connection must not take the service down: log it and go on.
+  server.on("error", (err: Error) => log.error({ err }, "keystore service: server error"));
+  server.on("sessionError", (err: Error) => log.debug({ err }, "keystore service: session error"));
   const bound = server.address() as AddressInfo;
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
   log.info(
