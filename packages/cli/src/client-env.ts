@@ -2,7 +2,6 @@ import type { KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createKesClient, type KesClient, type KesClientOptions } from "@kes/client";
 import { isKesError } from "@kes/core";
-import { decodePem, loadPrivateKey } from "@kes/identity";
 import { toCliError } from "./client-errors.js";
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
@@ -75,6 +74,8 @@ export async function loadCertificateFiles(
   creds: Extract<Credentials, { kind: "certificate" }>,
   io: CliIo,
 ): Promise<{ certPem: string; keyPem: string }> {
+  // Loaded on demand: the X.509 library is the slowest part of a CLI start.
+  const { decodePem, loadPrivateKey } = await import("@kes/identity");
   const certPem = await readPem(creds.certFile, "client certificate", "KES_CLIENT_CERT");
   if (!decodePem(certPem).some((block) => block.label === "CERTIFICATE")) {
     throw new CliError(`KES_CLIENT_CERT=${creds.certFile} holds no PEM CERTIFICATE`);

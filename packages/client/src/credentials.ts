@@ -1,5 +1,4 @@
 import { errors } from "@kes/core";
-import { certificateFromApiKey } from "@kes/identity";
 import type { TlsMaterial } from "./transport.js";
 
 export interface CredentialOptions {
@@ -38,6 +37,8 @@ export async function resolveTls(options: CredentialOptions): Promise<TlsMateria
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   };
   if (options.apiKey !== undefined) {
+    // Loaded on demand: the X.509 library is the slowest part of a CLI start.
+    const { certificateFromApiKey } = await import("@kes/identity");
     const { certPem, keyPem } = await certificateFromApiKey(options.apiKey.trim());
     return { ...base, certPem, keyPem };
   }

@@ -1,4 +1,136 @@
-import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { arch, platform } from "node:os";
+import type { KesConfig } from "@kes/config";
+import { createLogger, type Logger } from "@kes/core";
+import { type Command, Option } from "commander";
+import { CliError } from "../errors.js";
+import { type CliIo, processIo } from "../io.js";
+import { formatBanner, listenEndpoints } from "./server-banner.js";
+import type { RunningServer } from "./server-run.js";
 
-/** Registers the `server` command group. */
-export function register(_program: Command): void {}
+interface ServerFlags {
+  readonly config?: string;
+  readonly addr?: string;
+  readonly auth?: "on" | "off";
+  readonly dev?: boolean;
+}
+
+/** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function cliVersion(): Promise<{ version: string; commit: string }> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+    return { version: String(pkg.version ?? "<unknown>"), commit: "<unknown>" };
+  } catch {
+    return { version: "<unknown>", commit: "<unknown>" };
+  }
+}
+
+async function loadConfigOrFail(file: string, io: CliIo): Promise<KesConfig> {
+  const { ConfigError, loadConfig } = await import("@kes/config");
+  try {
+    return await loadConfig(file, { env: io.env as NodeJS.ProcessEnv });
+  } catch (err) {
+    // Already `file:line: path: what is wrong`.
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      const again = () => {
+        logger.warn("second signal: exiting without waiting for requests");
+        process.exit(1);
+      };
+      process.once("SIGINT", again);
+      process.once("SIGTERM", again);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
+  if (flags.dev && flags.config !== undefined) {
+    throw new CliError("--dev and --config cannot be used together: --dev needs no config file");
+  }
+  if (!flags.dev && flags.config === undefined) {
+    throw new CliError(
+      "no config file: use --config <file>, or --dev for a throwaway development server",
+    );
+  }
+  // The server's modules load only when a server starts: other commands start faster.
+  const { devCredentials, devSetup } = await import("./server-dev.js");
+  const { startServer } = await import("./server-run.js");
+  const { formatConfigWarning } = await import("@kes/config");
+  const dev = flags.dev ? await devSetup(flags.addr) : undefined;
+  const config = dev?.config ?? (await loadConfigOrFail(flags.config as string, io));
+  const logger = createLogger({ name: "kes", ...(config.log.error ? {} : { level: "fatal" }) });
+  for (const warning of config.warnings) {
+    logger.warn(formatConfigWarning(config.file || "<config>", warning));
+  }
+  const auth = dev ? "off" : (flags.auth ?? config.tls.auth ?? "on");
+  const version = await cliVersion();
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      config,
+      auth,
+      version,
+      logger,
+      ...(flags.addr === undefined ? {} : { address: flags.addr }),
+      ...(dev === undefined ? {} : { tls: dev.tls }),
+    });
+  } catch (err) {
+    logger.flush();
+    throw err;
+  }
+  const [host = ""] = server.gateway.address.split(/:(?=\d+$)/);
+  const endpoints = listenEndpoints(host.replace(/^\[|\]$/g, ""), server.gateway.port);
+  io.stdout.write(
+    formatBanner({
+      version: version.version,
+      platform: `${platform()}/${arch()}`,
+      keystore: server.keystore,
+      endpoints,
+      admin: config.admin,
+      auth,
+    }),
+  );
+  if (dev !== undefined) {
+    const local = endpoints.find((e) => e.includes("127.0.0.1")) ?? endpoints[0] ?? "";
+    io.stdout.write(devCredentials(dev, local));
+  }
+
+  const signal = await untilSignal(logger);
+  logger.info({ signal }, "shutting down: waiting for in-flight requests");
+  // If something keeps the event loop alive after closing, do not hang: exit anyway.
+  setTimeout(() => process.exit(process.exitCode ?? 0), SHUTDOWN_GRACE_MS + 5_000).unref();
+  await server.close(SHUTDOWN_GRACE_MS);
+  logger.info("stopped");
+  logger.flush();
+}
+
+/** Registers `kes server`. */
+export function register(program: Command, io: CliIo = processIo()): void {
+  program
+    .command("server")
+    .description("start a KES server: keystore, crypto and HTTPS API in one process")
+    .option("--config <file>", "the server config file (YAML)")
+    .option("--addr <ip:port>", "listen on this address (default: the config's, 0.0.0.0:7373)")
+    .addOption(
+      new Option(
+        "--auth <on|off>",
+        "verify client certificates; off: required, not verified",
+      ).choices(["on", "off"]),
+    )
+    .option("--dev", "a throwaway dev server: in-memory keys, self-signed cert, new admin API key")
+    .action((flags: ServerFlags) => runServer(flags, io));
+}
