@@ -136,13 +136,11 @@ export function spoilListPage(
 }
 
 /**
- * Pads a JSON object answer to at least `bytes`, with the padding first, so a reader that
- * stops at a size limit never reaches the real fields.
+ * Puts `bytes` of padding at the start of a JSON object answer, so a reader that stops at a
+ * size limit of at most `bytes` never reaches the real fields.
  */
 export function oversize(response: SimResponse, bytes: number): SimResponse {
   const body = jsonBody(response);
   if (body === undefined) return response;
-  const base = JSON.stringify(body).length + 16;
-  const padding = "x".repeat(Math.max(0, bytes - base));
-  return withJson(response, { padding, ...body });
+  return withJson(response, { padding: "x".repeat(bytes), ...body });
 }

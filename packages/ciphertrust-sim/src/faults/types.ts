@@ -70,7 +70,7 @@ export type FaultAction =
   | { readonly type: "hang"; readonly commit?: boolean }
   | { readonly type: "token"; readonly mode: TokenMode }
   | { readonly type: "list"; readonly mode: ListMode; readonly by?: number; readonly cap?: number }
-  /** Pad a JSON answer (at its start) to at least `bytes`. */
+  /** Put `bytes` of padding before the real fields of a JSON answer. */
   | { readonly type: "oversize"; readonly bytes: number };
 
 export interface FaultSpec {

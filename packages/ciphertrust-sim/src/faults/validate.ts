@@ -165,10 +165,13 @@ export function compileFault(value: unknown): CompiledFault {
   const match = s.match === undefined ? {} : obj(s.match, "match");
   const method = str(match, "method", "match")?.toUpperCase();
   let path: RegExp | undefined;
+  let source: string | undefined;
   if (match.path instanceof RegExp) {
-    path = match.path;
+    // Stateful flags would make test() alternate between calls.
+    path = new RegExp(match.path.source, match.path.flags.replace(/[gy]/g, ""));
+    source = path.source;
   } else if (match.path !== undefined) {
-    const source = str(match, "path", "match") as string;
+    source = str(match, "path", "match") as string;
     try {
       path = new RegExp(source);
     } catch {
@@ -181,7 +184,7 @@ export function compileFault(value: unknown): CompiledFault {
     ...(name === undefined ? {} : { name }),
     match: {
       ...(method === undefined ? {} : { method }),
-      ...(path === undefined ? {} : { path: path.source }),
+      ...(source === undefined ? {} : { path: source }),
     },
     trigger: trigger(s.trigger),
     ...(skip === undefined ? {} : { skip }),
