@@ -134,7 +134,11 @@ describe("control plane over HTTP (/__sim/*) and the request log", () => {
     assert.ok(!JSON.stringify(res.json).includes(jwt));
 
     const token = sim.log.entries({ route: "auth.tokens.create" })[0];
-    assert.equal((token?.body as { refresh_token: string }).refresh_token, "[redacted]");
+    assert.deepEqual(token?.body, {
+      grant_type: "refresh_token",
+      refresh_token: "[redacted]",
+      domain: "",
+    });
     const list = sim.log.entries({ route: "secrets.list" })[0];
     assert.deepEqual(list?.query, { limit: "200", skip: "0" });
 
