@@ -1,19 +1,21 @@
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterEach, describe, test } from "node:test";
-import { createLogger, errors, type Logger } from "@kes/core";
+import { errors, type Logger } from "@kes/core";
 import { type CryptoService, createCryptoService } from "./crypto-service.js";
 import { parseCiphertext } from "./formats/ciphertext.js";
 import { keyId } from "./formats/key-id.js";
 import { parseStoredKey } from "./formats/stored-key.js";
+import {
+  captureLogger,
+  IDENTITY,
+  kesError,
+  PROTOBUF_HMAC_KEY,
+  PROTOBUF_KEY,
+} from "./testing/fixtures.js";
 import { MapKeyStore } from "./testing/map-keystore.js";
 
-const IDENTITY = "252b0cc7f4d0ec640d4290bba4a6f07c86381e6ad9adc1bba56b22fce13b1239";
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
-// §6.2's 2024 stored key (it has an HMAC key).
-const PROTOBUF_KEY =
-  "CiQKIMiHG7XrN94FuwblJJor4f7f6rbqAl7DwsLaiIoyz0D2EAESJAognLXl4yqa4cjZTcSbsU6sNnN8kP9ARWkXwa20YQZa9HgQARoMCNithK0GEID67qYDIkAzZWNmY2RmMzhmY2JlMTQxYWUyNmExMDMwZjgxZTk2Yjc1MzM2NWE0Njc2MGFlNmI1Nzg2OThhOTdjNTlmZDIy";
 const context = Buffer.from('{"MinIO admin API":"ServerInfoHandler"}');
 
 const open: CryptoService[] = [];
@@ -27,23 +29,6 @@ function setup(options: { logger?: Logger; keystoreTimeoutMs?: number } = {}) {
   open.push(crypto);
   return { keystore, crypto };
 }
-
-function capture(): { logger: Logger; lines: () => string } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: createLogger({ destination, level: "debug" }), lines: () => chunks.join("") };
-}
-
-const kind = (k: string, message?: string) => ({
-  name: "KesError",
-  kind: k,
-  ...(message === undefined ? {} : { message }),
-});
 
 describe("create and import", () => {
   test("create stores a 2023 JSON AES key; a second create fails with key_exists", async () => {
@@ -59,7 +44,7 @@ describe("create and import", () => {
     assert.ok(Math.abs(Date.parse(stored.createdAt) - Date.now()) < 60_000);
     await assert.rejects(
       crypto.createKey("my-key", IDENTITY),
-      kind("key_exists", "key already exists"),
+      kesError("key_exists", "key already exists"),
     );
   });
 
@@ -76,15 +61,15 @@ describe("create and import", () => {
     const { keystore, crypto } = setup();
     await assert.rejects(
       crypto.createKey("", IDENTITY),
-      kind("invalid_argument", "invalid argument: name is empty"),
+      kesError("invalid_argument", "invalid argument: name is empty"),
     );
     await assert.rejects(
       crypto.createKey("a/b", IDENTITY),
-      kind("invalid_argument", "invalid argument: name contains invalid character"),
+      kesError("invalid_argument", "invalid argument: name contains invalid character"),
     );
     await assert.rejects(
       crypto.decrypt("x".repeat(81), new Uint8Array(60), context),
-      kind("invalid_argument"),
+      kesError("invalid_argument"),
     );
     assert.equal(keystore.calls.create + keystore.calls.get, 0);
   });
@@ -94,7 +79,7 @@ describe("create and import", () => {
     for (const size of [0, 16, 31, 33, 64]) {
       await assert.rejects(
         crypto.importKey("k", { key: new Uint8Array(size), createdBy: IDENTITY }),
-        kind("invalid_argument", "invalid key size"),
+        kesError("invalid_argument", "invalid key size"),
         `size ${size}`,
       );
     }
@@ -114,7 +99,7 @@ describe("create and import", () => {
     assert.equal(info.hasHmac, false);
     await assert.rejects(
       crypto.importKey("legacy", { key, createdBy: IDENTITY }),
-      kind("key_exists"),
+      kesError("key_exists"),
     );
   });
 
@@ -123,7 +108,7 @@ describe("create and import", () => {
     const imported = { key: randomBytes(32), createdBy: IDENTITY, algorithm: "DES" as never };
     await assert.rejects(
       crypto.importKey("k", imported),
-      kind("invalid_argument", "key: invalid algorithm 'DES'"),
+      kesError("invalid_argument", "key: invalid algorithm 'DES'"),
     );
   });
 });
@@ -145,7 +130,7 @@ describe("describe, delete, list", () => {
     });
     await assert.rejects(
       crypto.describeKey("missing"),
-      kind("key_not_found", "key does not exist"),
+      kesError("key_not_found", "key does not exist"),
     );
   });
 
@@ -157,7 +142,7 @@ describe("describe, delete, list", () => {
     await crypto.decrypt("k", ciphertext, context);
     assert.equal(keystore.calls.get, 1);
     await crypto.deleteKey("k");
-    await assert.rejects(crypto.decrypt("k", ciphertext, context), kind("key_not_found"));
+    await assert.rejects(crypto.decrypt("k", ciphertext, context), kesError("key_not_found"));
     assert.equal(keystore.calls.get, 2);
   });
 
@@ -186,11 +171,11 @@ describe("generate, encrypt, decrypt", () => {
     );
     await assert.rejects(
       crypto.decrypt("k", ciphertext, Buffer.from("other context")),
-      kind("decryption_failed", "decryption failed: ciphertext is not authentic"),
+      kesError("decryption_failed", "decryption failed: ciphertext is not authentic"),
     );
     await assert.rejects(
       crypto.decrypt("k", ciphertext, new Uint8Array(0)),
-      kind("decryption_failed"),
+      kesError("decryption_failed"),
     );
   });
 
@@ -209,22 +194,22 @@ describe("generate, encrypt, decrypt", () => {
     await crypto.createKey("k", IDENTITY);
     await crypto.createKey("other", IDENTITY);
     const ciphertext = await crypto.encrypt("other", Buffer.from("secret"), context);
-    await assert.rejects(crypto.decrypt("k", ciphertext, context), kind("decryption_failed"));
+    await assert.rejects(crypto.decrypt("k", ciphertext, context), kesError("decryption_failed"));
     const own = await crypto.encrypt("k", Buffer.from("secret"), context);
     const tampered = Uint8Array.from(own);
     tampered[tampered.length - 1]! ^= 1;
-    await assert.rejects(crypto.decrypt("k", tampered, context), kind("decryption_failed"));
+    await assert.rejects(crypto.decrypt("k", tampered, context), kesError("decryption_failed"));
     await assert.rejects(
       crypto.decrypt("k", own.subarray(0, 100), context),
-      kind("decryption_failed"),
+      kesError("decryption_failed"),
     );
     await assert.rejects(
       crypto.decrypt("k", new Uint8Array(0), context),
-      kind("decryption_failed"),
+      kesError("decryption_failed"),
     );
     await assert.rejects(
       crypto.decrypt("k", Buffer.from("{}"), context),
-      kind("decryption_failed"),
+      kesError("decryption_failed"),
     );
   });
 
@@ -244,14 +229,17 @@ describe("generate, encrypt, decrypt", () => {
     // …which the algorithm-less key opens, while the AES-recorded one would not.
     assert.equal(Buffer.from(await crypto.decrypt("legacy", chacha, context)).toString(), "y");
     keystore.put("aes", `{"bytes":"${key.toString("base64")}","algorithm":"AES256-GCM_SHA256"}`);
-    await assert.rejects(crypto.decrypt("aes", chacha, context), kind("decryption_failed"));
+    await assert.rejects(crypto.decrypt("aes", chacha, context), kesError("decryption_failed"));
   });
 
   test("operations on a missing key fail with key_not_found", async () => {
     const { crypto } = setup();
-    await assert.rejects(crypto.generate("nope", context), kind("key_not_found"));
-    await assert.rejects(crypto.encrypt("nope", Buffer.from("x"), context), kind("key_not_found"));
-    await assert.rejects(crypto.hmac("nope", Buffer.from("x")), kind("key_not_found"));
+    await assert.rejects(crypto.generate("nope", context), kesError("key_not_found"));
+    await assert.rejects(
+      crypto.encrypt("nope", Buffer.from("x"), context),
+      kesError("key_not_found"),
+    );
+    await assert.rejects(crypto.hmac("nope", Buffer.from("x")), kesError("key_not_found"));
   });
 });
 
@@ -281,7 +269,7 @@ describe("bulk decrypt", () => {
     const gets = keystore.calls.get;
     await assert.rejects(
       crypto.bulkDecrypt("k", Array(1001).fill(item)),
-      kind("invalid_argument", "too many ciphertexts"),
+      kesError("invalid_argument", "too many ciphertexts"),
     );
     assert.equal(keystore.calls.get, gets);
   });
@@ -291,7 +279,7 @@ describe("bulk decrypt", () => {
     await crypto.createKey("k", IDENTITY);
     const good = { ciphertext: await crypto.encrypt("k", Buffer.from("p"), context), context };
     const bad = { ciphertext: good.ciphertext, context: Buffer.from("wrong") };
-    await assert.rejects(crypto.bulkDecrypt("k", [good, bad, good]), kind("decryption_failed"));
+    await assert.rejects(crypto.bulkDecrypt("k", [good, bad, good]), kesError("decryption_failed"));
   });
 });
 
@@ -300,12 +288,7 @@ describe("hmac", () => {
     const { keystore, crypto } = setup();
     keystore.put("k2024", PROTOBUF_KEY);
     const message = Buffer.from("message");
-    const expected = createHmac(
-      "sha256",
-      Buffer.from("nLXl4yqa4cjZTcSbsU6sNnN8kP9ARWkXwa20YQZa9Hg=", "base64"),
-    )
-      .update(message)
-      .digest();
+    const expected = createHmac("sha256", PROTOBUF_HMAC_KEY).update(message).digest();
     assert.deepEqual(Buffer.from(await crypto.hmac("k2024", message)), expected);
     assert.equal((await crypto.describeKey("k2024")).hasHmac, true);
   });
@@ -315,7 +298,7 @@ describe("hmac", () => {
     await crypto.createKey("k", IDENTITY);
     await assert.rejects(
       crypto.hmac("k", Buffer.from("m")),
-      kind("hmac_unsupported", "key does not support HMAC"),
+      kesError("hmac_unsupported", "key does not support HMAC"),
     );
   });
 });
@@ -327,11 +310,11 @@ describe("keystore failures", () => {
   ];
   for (const [label, failure] of cases) {
     test(`${label} becomes a 502 with the KES text of the operation; the cause is logged, not sent`, async () => {
-      const { logger, lines } = capture();
+      const { logger, text: lines } = captureLogger();
       const { keystore, crypto } = setup({ logger });
       await crypto.createKey("exists", IDENTITY);
       keystore.failWith = failure;
-      const expect = (message: string) => kind("keystore_failure", message);
+      const expect = (message: string) => kesError("keystore_failure", message);
       await assert.rejects(
         crypto.createKey("k", IDENTITY),
         expect("bad gateway: failed to create key"),
@@ -365,13 +348,13 @@ describe("keystore failures", () => {
   }
 
   test("a malformed stored key is a 502 `failed to access key`, with the reason logged", async () => {
-    const { logger, lines } = capture();
+    const { logger, text: lines } = captureLogger();
     const { keystore, crypto } = setup({ logger });
     const material = randomBytes(31).toString("base64");
     keystore.put("broken", `{"bytes":"${material}"}`);
     await assert.rejects(
       crypto.describeKey("broken"),
-      kind("keystore_failure", "bad gateway: failed to access key"),
+      kesError("keystore_failure", "bad gateway: failed to access key"),
     );
     assert.match(lines(), /stored key bytes are not 32 bytes/);
     assert.ok(!lines().includes(material), "key material must not reach the log");
@@ -380,13 +363,13 @@ describe("keystore failures", () => {
   test("not found and exists pass through from the keystore", async () => {
     const { keystore, crypto } = setup();
     keystore.failWith = errors.keyNotFound();
-    await assert.rejects(crypto.describeKey("k"), kind("key_not_found"));
+    await assert.rejects(crypto.describeKey("k"), kesError("key_not_found"));
     keystore.failWith = errors.keyExists();
-    await assert.rejects(crypto.createKey("k", IDENTITY), kind("key_exists"));
+    await assert.rejects(crypto.createKey("k", IDENTITY), kesError("key_exists"));
     keystore.failWith = errors.invalidArgument("invalid argument: value is too large");
     await assert.rejects(
       crypto.createKey("k", IDENTITY),
-      kind("invalid_argument", "invalid argument: value is too large"),
+      kesError("invalid_argument", "invalid argument: value is too large"),
     );
   });
 
@@ -398,14 +381,14 @@ describe("keystore failures", () => {
     t.after(() => clearInterval(keepAlive));
     await assert.rejects(
       crypto.decrypt("k", new Uint8Array(60), context, { timeoutMs: 50 }),
-      kind("timeout"),
+      kesError("timeout"),
     );
-    await assert.rejects(crypto.describeKey("k"), kind("timeout")); // the service's own bound
-    await assert.rejects(crypto.createKey("k", IDENTITY, { timeoutMs: 50 }), kind("timeout"));
+    await assert.rejects(crypto.describeKey("k"), kesError("timeout")); // the service's own bound
+    await assert.rejects(crypto.createKey("k", IDENTITY, { timeoutMs: 50 }), kesError("timeout"));
     const controller = new AbortController();
     const pending = crypto.listKeys({ prefix: "" }, { signal: controller.signal });
     controller.abort();
-    await assert.rejects(pending, kind("timeout"));
+    await assert.rejects(pending, kesError("timeout"));
   });
 
   test("keystore status passes through when reachable", async () => {

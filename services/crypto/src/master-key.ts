@@ -1,6 +1,7 @@
-import { type Algorithm, errors } from "@kes/core";
+import { errors } from "@kes/core";
 import { AES256_GCM_SHA256, open, seal } from "./formats/aead.js";
 import { parseCiphertext, writeMsgpackCiphertext } from "./formats/ciphertext.js";
+import { FormatError } from "./formats/format-error.js";
 import { keyId } from "./formats/key-id.js";
 import type { StoredKey } from "./formats/stored-key.js";
 
@@ -33,17 +34,13 @@ export function openWith(key: MasterKey, ciphertext: Uint8Array, context: Uint8A
   try {
     const parsed = parseCiphertext(ciphertext);
     if (parsed.keyId !== undefined && parsed.keyId !== key.id) {
-      throw errors.decryptionFailed();
+      throw new FormatError("ciphertext names another key id");
     }
-    let algorithm: Algorithm;
-    if (key.algorithm === undefined) {
-      algorithm = parsed.algorithm ?? AES256_GCM_SHA256;
-    } else if (parsed.algorithm === undefined || parsed.algorithm === key.algorithm) {
-      algorithm = key.algorithm;
-    } else {
-      throw errors.decryptionFailed();
+    const named = parsed.algorithm;
+    if (key.algorithm !== undefined && named !== undefined && named !== key.algorithm) {
+      throw new FormatError("ciphertext names another algorithm than the key's");
     }
-    return open(algorithm, key.key, parsed, context);
+    return open(key.algorithm ?? named ?? AES256_GCM_SHA256, key.key, parsed, context);
   } catch (err) {
     throw errors.decryptionFailed(err);
   }

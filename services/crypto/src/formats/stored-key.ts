@@ -85,14 +85,12 @@ function parseJsonStoredKey(text: string): StoredKey {
   if (key.length !== KEY_SIZE) throw new FormatError("stored key bytes are not 32 bytes");
 
   const algorithmName = optionalString(fields, "algorithm");
-  const algorithm =
-    algorithmName === undefined || algorithmName === ""
-      ? undefined
-      : Object.hasOwn(JSON_ALGORITHMS, algorithmName)
-        ? JSON_ALGORITHMS[algorithmName]
-        : undefined;
-  if (algorithmName !== undefined && algorithmName !== "" && algorithm === undefined) {
-    throw new FormatError("stored key names an unknown algorithm");
+  let algorithm: Algorithm | undefined; // absent or "" = not recorded
+  if (algorithmName !== undefined && algorithmName !== "") {
+    if (!Object.hasOwn(JSON_ALGORITHMS, algorithmName)) {
+      throw new FormatError("stored key names an unknown algorithm");
+    }
+    algorithm = JSON_ALGORITHMS[algorithmName];
   }
   const createdAt = optionalString(fields, "created_at") ?? ZERO_TIME;
   parseRfc3339(createdAt); // validates; the text itself is kept, offset and digits included

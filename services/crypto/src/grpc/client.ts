@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  type ChannelCredentials,
   Client,
   type CallOptions as GrpcCallOptions,
   credentials as grpcCredentials,
@@ -50,14 +51,7 @@ const DEFINITION = grpcServiceDefinition(CryptoService);
 
 /** A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. */
 export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
-  const channelCredentials =
-    options.tls === undefined
-      ? grpcCredentials.createInsecure()
-      : (() => {
-          const { ca, key, cert } = loadTls(options.tls);
-          return grpcCredentials.createSsl(ca, key, cert);
-        })();
-  const client = new Client(options.address, channelCredentials);
+  const client = new Client(options.address, channelCredentials(options.tls));
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   function call<Req, Res>(
@@ -159,6 +153,12 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       client.close();
     },
   };
+}
+
+function channelCredentials(tls: ServiceTls | undefined): ChannelCredentials {
+  if (tls === undefined) return grpcCredentials.createInsecure();
+  const { ca, key, cert } = loadTls(tls);
+  return grpcCredentials.createSsl(ca, key, cert);
 }
 
 /**

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
-import { type CryptoApi, createLogger, errors } from "@kes/core";
+import { type CryptoApi, errors } from "@kes/core";
 import {
   Health,
   HealthCheckRequestSchema,
@@ -14,20 +13,19 @@ import {
 } from "@kes/proto";
 import { createCryptoService } from "../crypto-service.js";
 import { hasOpenssl, makeTestPki } from "../testing/certs.js";
+import {
+  captureLogger,
+  IDENTITY,
+  kesError,
+  PROTOBUF_HMAC_KEY,
+  PROTOBUF_KEY,
+} from "../testing/fixtures.js";
 import { MapKeyStore } from "../testing/map-keystore.js";
 import { connectCrypto } from "./client.js";
 import { type CryptoServer, serveCrypto } from "./server.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 
-const IDENTITY = "252b0cc7f4d0ec640d4290bba4a6f07c86381e6ad9adc1bba56b22fce13b1239";
-const PROTOBUF_KEY =
-  "CiQKIMiHG7XrN94FuwblJJor4f7f6rbqAl7DwsLaiIoyz0D2EAESJAognLXl4yqa4cjZTcSbsU6sNnN8kP9ARWkXwa20YQZa9HgQARoMCNithK0GEID67qYDIkAzZWNmY2RmMzhmY2JlMTQxYWUyNmExMDMwZjgxZTk2Yjc1MzM2NWE0Njc2MGFlNmI1Nzg2OThhOTdjNTlmZDIy";
 const context = Buffer.from("ctx");
-const kind = (k: string, message?: string) => ({
-  name: "KesError",
-  kind: k,
-  ...(message === undefined ? {} : { message }),
-});
 
 describe("crypto service over gRPC", () => {
   const keystore = new MapKeyStore();
@@ -74,7 +72,10 @@ describe("crypto service over gRPC", () => {
     });
     await client.deleteKey("grpc-b");
     await client.deleteKey("grpc-b"); // missing: still fine
-    await assert.rejects(client.describeKey("grpc-b"), kind("key_not_found", "key does not exist"));
+    await assert.rejects(
+      client.describeKey("grpc-b"),
+      kesError("key_not_found", "key does not exist"),
+    );
   });
 
   test("describe keeps nanoseconds and legacy fields across the hop", async () => {
@@ -102,11 +103,11 @@ describe("crypto service over gRPC", () => {
     assert.equal((await client.describeKey("grpc-imp-chacha")).algorithm, "XCHACHA20-POLY1305");
     await assert.rejects(
       client.importKey("grpc-imp-bad", { key: randomBytes(31), createdBy: IDENTITY }),
-      kind("invalid_argument", "invalid key size"),
+      kesError("invalid_argument", "invalid key size"),
     );
     await assert.rejects(
       client.importKey("grpc-imp", { key: randomBytes(32), createdBy: IDENTITY }),
-      kind("key_exists", "key already exists"),
+      kesError("key_exists", "key already exists"),
     );
   });
 
@@ -134,25 +135,25 @@ describe("crypto service over gRPC", () => {
     );
     await assert.rejects(
       client.decrypt("grpc-dek", dek.ciphertext, Buffer.from("wrong")),
-      kind("decryption_failed", "decryption failed: ciphertext is not authentic"),
+      kesError("decryption_failed", "decryption failed: ciphertext is not authentic"),
     );
     const item = { ciphertext: sealed, context: new Uint8Array(0) };
     await assert.rejects(
       client.bulkDecrypt("grpc-dek", Array(1001).fill(item)),
-      kind("invalid_argument", "too many ciphertexts"),
+      kesError("invalid_argument", "too many ciphertexts"),
     );
   });
 
   test("hmac on a 2024 key; hmac_unsupported on a JSON key", async () => {
     keystore.put("grpc-2024", PROTOBUF_KEY);
     const mac = await client.hmac("grpc-2024", Buffer.from("m"));
-    const hmacKey = Buffer.from("nLXl4yqa4cjZTcSbsU6sNnN8kP9ARWkXwa20YQZa9Hg=", "base64");
+    const hmacKey = PROTOBUF_HMAC_KEY;
     assert.deepEqual(Buffer.from(mac), createHmac("sha256", hmacKey).update("m").digest());
     assert.equal((await client.describeKey("grpc-2024")).hasHmac, true);
     await client.createKey("grpc-json", IDENTITY);
     await assert.rejects(
       client.hmac("grpc-json", Buffer.from("m")),
-      kind("hmac_unsupported", "key does not support HMAC"),
+      kesError("hmac_unsupported", "key does not support HMAC"),
     );
   });
 
@@ -167,11 +168,11 @@ describe("crypto service over gRPC", () => {
     try {
       await assert.rejects(
         client.describeKey("grpc-never-cached"),
-        kind("keystore_failure", "bad gateway: failed to access key"),
+        kesError("keystore_failure", "bad gateway: failed to access key"),
       );
       await assert.rejects(
         client.createKey("grpc-x", IDENTITY),
-        kind("keystore_failure", "bad gateway: failed to create key"),
+        kesError("keystore_failure", "bad gateway: failed to create key"),
       );
       const down = await client.keyStoreStatus();
       assert.equal(down.reachable, false);
@@ -184,31 +185,25 @@ describe("crypto service over gRPC", () => {
   test("bad names are invalid_argument with KES's text", async () => {
     await assert.rejects(
       client.createKey("a b", IDENTITY),
-      kind("invalid_argument", "invalid argument: name contains invalid character"),
+      kesError("invalid_argument", "invalid argument: name contains invalid character"),
     );
   });
 });
 
 describe("gRPC error handling", () => {
   test("an unexpected error is INTERNAL `internal server error`, logged, never leaked", async () => {
-    const chunks: string[] = [];
-    const destination = new Writable({
-      write(chunk, _e, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
+    const { logger, text } = captureLogger();
     const api = stubApi({
       describeKey: async () => {
         throw new Error("pg password=hunter2 at /srv/db");
       },
     });
-    const server = await serveCrypto(api, { logger: createLogger({ destination }) });
+    const server = await serveCrypto(api, { logger });
     const client = connectCrypto({ address: server.address });
     try {
-      await assert.rejects(client.describeKey("k"), kind("internal", "internal server error"));
-      assert.match(chunks.join(""), /unexpected error/);
-      assert.match(chunks.join(""), /DescribeKey/);
+      await assert.rejects(client.describeKey("k"), kesError("internal", "internal server error"));
+      assert.match(text(), /unexpected error/);
+      assert.match(text(), /DescribeKey/);
     } finally {
       await client.close();
       await server.close();
@@ -237,7 +232,7 @@ describe("gRPC error handling", () => {
     const client = connectCrypto({ address: server.address });
     try {
       for (const err of thrown) {
-        await assert.rejects(client.listKeys({ prefix: "" }), kind(err.kind, err.message));
+        await assert.rejects(client.listKeys({ prefix: "" }), kesError(err.kind, err.message));
       }
     } finally {
       await client.close();
@@ -271,11 +266,11 @@ describe("gRPC error handling", () => {
     const server = await serveCrypto(api);
     const client = connectCrypto({ address: server.address });
     try {
-      await assert.rejects(client.describeKey("k", { timeoutMs: 100 }), kind("timeout"));
+      await assert.rejects(client.describeKey("k", { timeoutMs: 100 }), kesError("timeout"));
       const controller = new AbortController();
       const pending = client.describeKey("k", { signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
-      await assert.rejects(pending, kind("timeout"));
+      await assert.rejects(pending, kesError("timeout"));
     } finally {
       await client.close();
       await server.close(100); // the hung handler must not hold the shutdown
@@ -289,7 +284,7 @@ describe("gRPC error handling", () => {
     try {
       await assert.rejects(
         client.describeKey("k"),
-        kind("service_unavailable", "service unavailable: crypto service is not reachable"),
+        kesError("service_unavailable", "service unavailable: crypto service is not reachable"),
       );
       assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     } finally {
@@ -385,7 +380,7 @@ describe("gRPC over mutual TLS", { skip: !hasOpenssl() && "openssl is not instal
       timeoutMs: 10_000,
     });
     try {
-      await assert.rejects(client.describeKey("tls-key"), kind("service_unavailable"));
+      await assert.rejects(client.describeKey("tls-key"), kesError("service_unavailable"));
     } finally {
       await client.close();
     }
@@ -394,7 +389,7 @@ describe("gRPC over mutual TLS", { skip: !hasOpenssl() && "openssl is not instal
   test("a plaintext client is refused", async () => {
     const client = connectCrypto({ address: server.address, timeoutMs: 10_000 });
     try {
-      await assert.rejects(client.describeKey("tls-key"), kind("service_unavailable"));
+      await assert.rejects(client.describeKey("tls-key"), kesError("service_unavailable"));
     } finally {
       await client.close();
     }

@@ -83,11 +83,12 @@ export async function serveCrypto(
   const watchers = new Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
   server.addService(HEALTH_DEFINITION, healthHandlers(watchers));
 
-  const hostPort = `${host.includes(":") ? `[${host}]` : host}:${options.port ?? 0}`;
+  const hostPart = host.includes(":") ? `[${host}]` : host; // IPv6 literals need brackets
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(hostPort, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    const target = `${hostPart}:${options.port ?? 0}`;
+    server.bindAsync(target, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = `${hostPart}:${port}`;
   logger.info({ address, tls: options.tls !== undefined }, "crypto service listening");
 
   return {
