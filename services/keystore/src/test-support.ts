@@ -1,7 +1,33 @@
 /** Helpers for this package's tests (not exported by the package). */
 import { Writable } from "node:stream";
 import { createLogger, type KeyStore, type Logger } from "@kes/core";
+import type { KeyStoreHandle } from "@kes/keystore-contract";
 import { createMemoryKeyStore } from "./backends/memory.js";
+import { type ConnectKeyStoreOptions, connectKeyStore } from "./grpc/client.js";
+import { type ServeKeyStoreOptions, serveKeyStore } from "./grpc/server.js";
+
+/**
+ * A memory store behind a running keystore service, reached through our client. "reopen" is a
+ * new client to the same, still running service.
+ */
+export async function remoteMemoryStore(
+  serve: ServeKeyStoreOptions,
+  client: (address: string) => ConnectKeyStoreOptions,
+): Promise<KeyStoreHandle> {
+  const backend = createMemoryKeyStore();
+  const server = await serveKeyStore(backend, serve);
+  const connect = () => connectKeyStore(client(server.address));
+  const store = connect();
+  return {
+    store,
+    reopen: async () => connect(),
+    async cleanup() {
+      await store.close();
+      await server.close();
+      await backend.close();
+    },
+  };
+}
 
 /** A memory store whose methods can be replaced, counting the calls that reach it. */
 export function fakeStore(overrides: Partial<KeyStore> = {}): KeyStore & { calls: string[] } {

@@ -135,6 +135,27 @@ describe("fs keystore on disk", () => {
     await store.close();
   });
 
+  it("stops a create whose caller gives up before the link, leaving no key and no temp file", async () => {
+    const dir = join(root, "abort-late");
+    const store = await openFsKeyStore(dir);
+    // Not aborted when the call starts, aborted once the temp file is written.
+    let checks = 0;
+    const signal = {
+      get aborted() {
+        checks++;
+        return checks > 1;
+      },
+    } as AbortSignal;
+    await assert.rejects(store.create("k", Uint8Array.of(1), { signal }), (err: unknown) => {
+      assert.ok(isKesError(err, "keystore_failure"));
+      assert.equal(err.message, "fs keystore: call aborted by the caller");
+      return true;
+    });
+    assert.equal(checks, 2);
+    assert.deepEqual(await readdir(dir), []);
+    await store.close();
+  });
+
   it("fails at open, naming the path, when the path is a file", async () => {
     const file = join(root, "a-file");
     await writeFile(file, "x");
@@ -168,8 +189,9 @@ describe("fs keystore on disk", () => {
     assert.equal(status.backend, "fs");
     assert.equal(status.detail, "the directory is gone");
     assert.ok(status.latencyMs >= 0);
-    // An outage must not look like a missing key.
+    // An outage must not look like a missing key, nor a delete that worked.
     await assert.rejects(store.get("k"), (e) => isKesError(e, "keystore_failure"));
+    await assert.rejects(store.delete("k"), (e) => isKesError(e, "keystore_failure"));
     await assert.rejects(store.list({ prefix: "" }), (e) => isKesError(e, "keystore_failure"));
     await store.close();
   });

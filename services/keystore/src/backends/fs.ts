@@ -130,6 +130,7 @@ class FsKeyStore implements KeyStore {
       // and atomic because the temp file already holds the whole value.
       await link(temp, file);
     } catch (err) {
+      if (isKesError(err)) throw err;
       if (codeOf(err) === "EEXIST") throw errors.keyExists();
       throw this.#failure(err, `cannot create key "${name}"`);
     } finally {
@@ -173,7 +174,8 @@ class FsKeyStore implements KeyStore {
       await unlink(file);
     } catch (err) {
       // Nothing stored under that name (or only a directory, which is never a key): done.
-      if (isAbsent(err) || codeOf(err) === "EISDIR") return;
+      // Unless the whole directory is gone: that is an outage, not an absent key.
+      if ((isAbsent(err) || codeOf(err) === "EISDIR") && (await this.#rootIsThere())) return;
       throw this.#failure(err, `cannot delete key "${name}"`);
     }
     await this.#syncDirectory();

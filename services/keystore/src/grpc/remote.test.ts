@@ -4,28 +4,13 @@ import { join } from "node:path";
 import type { KeyStore } from "@kes/core";
 import { keystoreContract } from "@kes/keystore-contract";
 import { openFsKeyStore } from "../backends/fs.js";
-import { createMemoryKeyStore } from "../backends/memory.js";
+import { remoteMemoryStore } from "../test-support.js";
 import { connectKeyStore } from "./client.js";
 import { type KeyStoreServer, serveKeyStore } from "./server.js";
 
-// A remote memory store: "reopen" is a new client to the same, still running service.
 keystoreContract(
   "grpc client -> keystore service -> memory",
-  async () => {
-    const backend = createMemoryKeyStore();
-    const server = await serveKeyStore(backend);
-    const connect = () => connectKeyStore({ endpoint: `http://${server.address}` });
-    const store = connect();
-    return {
-      store,
-      reopen: async () => connect(),
-      async cleanup() {
-        await store.close();
-        await server.close();
-        await backend.close();
-      },
-    };
-  },
+  () => remoteMemoryStore({}, (address) => ({ endpoint: `http://${address}` })),
   { backend: "memory" },
 );
 

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { isKesError } from "@kes/core";
 import { keystoreContract } from "@kes/keystore-contract";
 import { createMemoryKeyStore } from "../backends/memory.js";
+import { remoteMemoryStore } from "../test-support.js";
 import { connectKeyStore } from "./client.js";
 import { type KeyStoreServer, serveKeyStore } from "./server.js";
 
@@ -99,25 +100,11 @@ after(() => rmSync(pki.dir, { recursive: true, force: true }));
 
 keystoreContract(
   "grpc client -> keystore service over mutual TLS -> memory",
-  async () => {
-    const backend = createMemoryKeyStore();
-    const server = await serveKeyStore(backend, { tls: { ...pki.server, ca: pki.ca } });
-    const connect = () =>
-      connectKeyStore({
-        endpoint: `https://${server.address}`,
-        tls: { ca: pki.ca, ...pki.client },
-      });
-    const store = connect();
-    return {
-      store,
-      reopen: async () => connect(),
-      async cleanup() {
-        await store.close();
-        await server.close();
-        await backend.close();
-      },
-    };
-  },
+  () =>
+    remoteMemoryStore({ tls: { ...pki.server, ca: pki.ca } }, (address) => ({
+      endpoint: `https://${address}`,
+      tls: { ca: pki.ca, ...pki.client },
+    })),
   { backend: "memory" },
 );
 
