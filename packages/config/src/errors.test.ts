@@ -79,6 +79,14 @@ describe("config errors name the file, the line and the key path", () => {
       "server-config.yml:10: keystore.gemalto.keysecure.credentials.tokn: unknown key; did you mean 'token'? (allowed here: token, domain, retry)",
     );
     expectError(
+      minimal(`policy:\n  p:\n    identity: [${ID_B}]\n`),
+      "server-config.yml:8: policy.p.identity: unknown key; did you mean 'identities'? (allowed here: allow, deny, identities)",
+    );
+    expectError(
+      minimal("policy:\n  p:\n    allowed: [/v1/status]\n"),
+      "server-config.yml:8: policy.p.allowed: unknown key; did you mean 'allow'? (allowed here: allow, deny, identities)",
+    );
+    expectError(
       minimal("keystore:\n  s3:\n    bucket: x\n"),
       "server-config.yml:7: keystore.s3: unknown key (allowed here: fs, gemalto, grpc, memory)",
     );

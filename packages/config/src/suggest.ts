@@ -14,8 +14,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
     (c) => c.length >= 3 && word.toLowerCase().startsWith(c.toLowerCase()),
   );
   if (bestDistance > 1 && prefix !== undefined) return prefix;
-  // One edit per three characters (at least one, at most three) catches typos, not other words.
-  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  // About one edit per three characters (at most three) catches typos such as "identity" for
+  // "identities", not unrelated words.
+  const limit = Math.min(3, Math.max(1, Math.ceil(word.length / 3)));
   return bestDistance <= limit ? best : undefined;
 }
 
