@@ -65,6 +65,8 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       deadline: Date.now() + (requestOptions?.timeoutMs ?? defaultTimeoutMs),
     };
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const cancel = () => pending.cancel();
       const pending = client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
@@ -73,14 +75,14 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
         new Metadata(),
         callOptions,
         (err, response) => {
+          settled = true;
           signal?.removeEventListener("abort", cancel);
           if (err) reject(fromServiceError(err));
           else if (response === undefined) reject(errors.internal());
           else resolve(response);
         },
       );
-      const cancel = () => pending.cancel();
-      signal?.addEventListener("abort", cancel, { once: true });
+      if (!settled) signal?.addEventListener("abort", cancel, { once: true });
     });
   }
 
