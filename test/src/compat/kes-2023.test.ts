@@ -40,7 +40,7 @@ describe("KES 2023 transcripts replayed", { skip: dir === undefined && "no ../sh
     // Same config, with our admin in place of the recording's.
     const config = recorded.replace(
       /(admin:\s*\n\s*identity:\s*)[0-9a-f]{64}/,
-      "$1${ADMIN_IDENTITY}",
+      (_, key: string) => `${key}\${ADMIN_IDENTITY}`,
     );
     assert.notEqual(config, recorded, "the recorded config names an admin identity");
     stack = await startStack({ config, clients: ["admin", "app"], auth: "off" });

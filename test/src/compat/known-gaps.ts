@@ -16,7 +16,7 @@ export interface KnownGap {
 export function loadKnownGaps(file: string): KnownGap[] {
   const gaps: KnownGap[] = [];
   for (const [i, line] of readFileSync(file, "utf8").split("\n").entries()) {
-    if (!/^\| kes-[^|]+\.json \|/.test(line)) continue;
+    if (!/^\|\s*kes-[^|]+\.json\s*\|/.test(line)) continue;
     const cells = splitRow(line);
     if (cells.length !== 7) {
       throw new Error(`${file}:${i + 1}: expected 7 cells, found ${cells.length}`);

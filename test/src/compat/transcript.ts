@@ -99,7 +99,7 @@ export class ValueMap {
 
 function walk(a: unknown, b: unknown, visit: (a: unknown, b: unknown) => void): void {
   if (Array.isArray(a) && Array.isArray(b)) {
-    a.forEach((v, i) => walk(v, b[i], visit));
+    for (const [i, v] of a.entries()) walk(v, b[i], visit);
   } else if (isObject(a) && isObject(b)) {
     for (const [k, v] of Object.entries(a)) walk(v, b[k], visit);
   } else {
@@ -149,7 +149,9 @@ export function assertSameAnswer(
     const key = (v: unknown) => JSON.stringify(v);
     mine.sort((a, b) => key(a).localeCompare(key(b)));
     theirs.sort((a, b) => key(a).localeCompare(key(b)));
-    theirs.forEach((t, i) => assertShape(`${where}: line ${i}`, mine[i], t, undefined, values));
+    for (const [i, t] of theirs.entries()) {
+      assertShape(`${where}: line ${i}`, mine[i], t, undefined, values);
+    }
     assert.equal(ours.body.endsWith("\n") || ours.body === "", true, `${where}: final newline`);
     return;
   }
@@ -178,7 +180,8 @@ function assertShape(
   if (Array.isArray(expected)) {
     assert.ok(Array.isArray(ours), `${where}: expected an array, got ${JSON.stringify(ours)}`);
     assert.equal(ours.length, expected.length, `${where}: array length`);
-    expected.forEach((e, i) => assertShape(`${where}[${i}]`, ours[i], e, field, values));
+    for (const [i, e] of expected.entries())
+      assertShape(`${where}[${i}]`, ours[i], e, field, values);
     return;
   }
   if (isObject(expected)) {
