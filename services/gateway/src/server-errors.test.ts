@@ -121,6 +121,16 @@ describe("gateway errors", () => {
     });
     assertError(h1, 413, message);
     await stillAnswers();
+    // HTTP/1.1 chunked (no Content-Length): refused while reading, connection closed.
+    const chunked = await h1request(gw.port, pki.admin, {
+      method: "POST",
+      path: "/v1/key/decrypt/key",
+      body: big,
+      headers: { "transfer-encoding": "chunked" },
+    });
+    assertError(chunked, 413, message);
+    assert.equal(chunked.headers.connection, "close");
+    await stillAnswers();
     const exact = JSON.stringify({ plaintext: "A".repeat(MiB - 16 - 4) });
     assert.ok(Buffer.byteLength(exact) <= MiB);
     assert.equal((await post("/v1/key/encrypt/key", exact)).status, 200, "1 MiB is fine");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:http2";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
 import { h1request, h2request, handshake, type TestResponse } from "./testing/client.js";
 import { startTestGateway, type TestGateway, testConfig } from "./testing/harness.js";
@@ -75,6 +76,33 @@ describe("client certificates with auth off", () => {
   it("an unknown self-signed certificate is authenticated but not authorized", async () => {
     const res = await h2request(gw.port, pki.stranger, { method: "GET", path: "/v1/key/list/*" });
     assertError(res, 403, "not authorized: insufficient permissions");
+  });
+
+  it("speaks TLS 1.3 and 1.2 with ECDHE + AEAD suites only", async () => {
+    const negotiate = (options: ConnectionOptions) =>
+      new Promise<{ version: string | null; cipher: string }>((resolve, reject) => {
+        const socket = tlsConnect({
+          host: "127.0.0.1",
+          port: gw.port,
+          rejectUnauthorized: false,
+          cert: pki.app.certPem,
+          key: pki.app.keyPem,
+          ...options,
+        });
+        socket.once("secureConnect", () => {
+          resolve({ version: socket.getProtocol(), cipher: socket.getCipher().name });
+          socket.destroy();
+        });
+        socket.once("error", reject);
+      });
+    assert.equal((await negotiate({})).version, "TLSv1.3");
+    const tls12 = await negotiate({ maxVersion: "TLSv1.2" });
+    assert.equal(tls12.version, "TLSv1.2");
+    assert.match(tls12.cipher, /^ECDHE-(ECDSA|RSA)-(AES\d+-GCM|CHACHA20-POLY1305)/);
+    // An ECDHE suite without AEAD, which Node's default list would accept.
+    await assert.rejects(
+      negotiate({ ciphers: "ECDHE-ECDSA-AES128-SHA256", maxVersion: "TLSv1.2" }),
+    );
   });
 
   it("many requests on one HTTP/2 connection share its identity", async () => {

@@ -183,11 +183,21 @@ function respondError(
 ): void {
   const reply = errorReply(err);
   if (reply.status >= 500) {
-    const context = { method: req.method, route: route?.path, status: reply.status };
+    // Request context for operators; the body never reaches a log line.
+    const path = parseTargetQuietly(req.url);
+    const context = { method: req.method, path, route: route?.path, status: reply.status };
     if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
     else services.logger.warn({ ...context, reason: reply.message }, "request failed");
   }
   writeError(res, reply.status, reply.message, reply.headers);
+}
+
+function parseTargetQuietly(url: string | undefined): string | undefined {
+  try {
+    return parseTarget(url).path;
+  } catch {
+    return undefined;
+  }
 }
 
 function abortError(reason: unknown): Error {
