@@ -66,11 +66,6 @@ describe("keys accepted with a warning", () => {
           "per-API settings (skip_auth, timeout) are accepted but not applied by this server yet",
       },
       {
-        path: "keys",
-        line: 19,
-        message: "keys listed here are accepted but not created at startup by this server yet",
-      },
-      {
         path: "keystore",
         line: 1,
         message:

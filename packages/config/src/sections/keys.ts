@@ -1,7 +1,7 @@
 import { isKesError, validateName } from "@kes/core";
 import type { ConfigNode } from "../node.js";
 
-/** `keys[].name`: keys KES creates at startup when they do not exist yet. */
+/** `keys[].name`: keys `kes server` creates at startup when they do not exist yet. */
 export function parseKeys(node: ConfigNode): string[] {
   const names: string[] = [];
   for (const item of node.items()) {
@@ -14,9 +14,6 @@ export function parseKeys(node: ConfigNode): string[] {
       f.name.fail(`invalid key name '${name}': ${err.message.replace(/^invalid argument: /, "")}`);
     }
     if (!names.includes(name)) names.push(name);
-  }
-  if (names.length > 0) {
-    node.warn("keys listed here are accepted but not created at startup by this server yet");
   }
   return names;
 }
