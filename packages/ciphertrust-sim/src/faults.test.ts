@@ -402,10 +402,14 @@ describe("closing", () => {
       const poll = () => (sim.log.count({ path: "/" }) > 0 ? resolve() : setTimeout(poll, 10));
       poll();
     });
+    let timer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       sim.close().then(() => "closed"),
-      new Promise((r) => setTimeout(() => r("still open"), 3000)),
+      new Promise((r) => {
+        timer = setTimeout(() => r("still open"), 3000);
+      }),
     ]);
+    clearTimeout(timer);
     assert.equal(closed, "closed");
     await assert.rejects(pending);
     await assert.rejects(call(sim.url, "GET", "/"), /ECONNREFUSED/);
