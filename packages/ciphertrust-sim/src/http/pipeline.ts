@@ -122,6 +122,7 @@ export function createPipeline(options: PipelineOptions) {
       }
       response = result.response;
     } else {
+      // Not committed: the handler never runs; the fault below answers (or doesn't) instead.
       response = { status: 0, headers: {}, body: Buffer.alloc(0) };
     }
 
