@@ -158,6 +158,16 @@ describe("KES client transport", () => {
     assert.match(err.message, /no answer from https:\/\/127\.0\.0\.1:\d+ within 300 ms/);
   });
 
+  it("lets one call wait longer than the client's default timeout", async () => {
+    const server = await serve(async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      return json({ version: "slow", commit: "" });
+    });
+    const c = client(server.endpoint, { timeoutMs: 100, retry: { retries: 0 } });
+    await assert.rejects(c.version(), (err: unknown) => err instanceof KesNetworkError);
+    assert.equal((await c.version({ timeoutMs: 5000 })).version, "slow");
+  });
+
   it("honours the caller's abort signal", async () => {
     const server = await serve(() => ({ hang: true }));
     const controller = new AbortController();

@@ -57,9 +57,9 @@ export class Transport {
       connectTimeout: CONNECT_TIMEOUT_MS,
       keepAliveTimeout: IDLE_TIMEOUT_MS,
       keepAliveMaxTimeout: IDLE_TIMEOUT_MS,
-      // The per-call deadline bounds everything; these only stop undici's own 300 s defaults.
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      // Off: every call carries its own deadline (which may exceed the client's default).
+      headersTimeout: 0,
+      bodyTimeout: 0,
       connect: {
         rejectUnauthorized: !tls.insecure,
         minVersion: "TLSv1.2",
