@@ -87,6 +87,10 @@ describe("kes server", () => {
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^Error: no config file: use --config <file>, or --dev/);
 
+    const devAuth = await runKes(["server", "--dev", "--auth=on"], { cwd: dir });
+    assert.equal(devAuth.code, 1);
+    assert.match(devAuth.stderr, /^Error: --dev runs with --auth off/);
+
     const auth = await runKes(["server", "--dev", "--auth", "maybe"], { cwd: dir });
     assert.notEqual(auth.code, 0);
     assert.match(auth.stderr, /--auth <on\|off>.*'maybe' is invalid/);

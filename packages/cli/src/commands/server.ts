@@ -61,6 +61,11 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
   if (flags.dev && flags.config !== undefined) {
     throw new CliError("--dev and --config cannot be used together: --dev needs no config file");
   }
+  if (flags.dev && flags.auth === "on") {
+    throw new CliError(
+      "--dev runs with --auth off: its admin API key is a self-signed client certificate",
+    );
+  }
   if (!flags.dev && flags.config === undefined) {
     throw new CliError(
       "no config file: use --config <file>, or --dev for a throwaway development server",
