@@ -1,3 +1,8 @@
+export {
+  type CipherTrustConfig,
+  type CipherTrustOptions,
+  openCipherTrustKeyStore,
+} from "./backends/ciphertrust/index.js";
 export { type FsKeyStoreOptions, openFsKeyStore } from "./backends/fs.js";
 export { type OpenKeyStoreOptions, openKeyStore } from "./backends/index.js";
 export { createMemoryKeyStore } from "./backends/memory.js";

@@ -1,6 +1,7 @@
 import type { KeystoreConfig } from "@kes/config";
 import type { KeyStore, Logger } from "@kes/core";
 import { connectKeyStore, type KeyStoreClientTls } from "../grpc/client.js";
+import { openCipherTrustKeyStore } from "./ciphertrust/index.js";
 import { openFsKeyStore } from "./fs.js";
 import { createMemoryKeyStore } from "./memory.js";
 
@@ -23,11 +24,8 @@ const OPENERS: { readonly [K in KeystoreConfig["kind"]]: Opener<K> } = {
   memory: async () => createMemoryKeyStore(),
   fs: (config, options) =>
     openFsKeyStore(config.path, options.logger === undefined ? {} : { logger: options.logger }),
-  "gemalto.keysecure": async () => {
-    throw new Error(
-      'keystore backend "gemalto.keysecure" (CipherTrust Manager) is not built yet in this version',
-    );
-  },
+  "gemalto.keysecure": (config, options) =>
+    openCipherTrustKeyStore(config, options.logger === undefined ? {} : { logger: options.logger }),
   grpc: async (config, options) =>
     connectKeyStore({
       endpoint: config.endpoint,
