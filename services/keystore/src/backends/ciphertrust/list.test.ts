@@ -58,10 +58,21 @@ describe("CipherTrust list scan", () => {
     );
   });
 
-  it("ends on an empty page while skip < total instead of spinning", async () => {
+  it("ends on an empty page while skip < total, asked for twice, instead of spinning", async () => {
     const fake = cm(names(450), (p) => ({ ...p, total: 460 }));
     assert.deepEqual(await scanNames(fake.fetch, log), names(450));
-    assert.deepEqual(fake.skips, [0, 200, 400, 450]);
+    assert.deepEqual(fake.skips, [0, 200, 400, 450, 450]);
+  });
+
+  it("carries on when the empty page was a passing glitch", async () => {
+    let glitched = false;
+    const fake = cm(names(450), (p, skip) => {
+      if (skip !== 200 || glitched) return p;
+      glitched = true;
+      return { ...p, resources: [] };
+    });
+    assert.deepEqual(await scanNames(fake.fetch, log), names(450));
+    assert.deepEqual(fake.skips, [0, 200, 200, 400, 450]);
   });
 
   it("counts an omitted or null resources key as empty, never repeating a page", async () => {
@@ -73,6 +84,9 @@ describe("CipherTrust list scan", () => {
       assert.deepEqual(await scanNames(fake.fetch, log), names(250));
       assert.deepEqual(fake.skips, [0, 200, 250]);
     }
+    const everywhere = cm(names(250), ({ resources: _r, ...rest }) => rest);
+    assert.deepEqual(await scanNames(everywhere.fetch, log), []);
+    assert.deepEqual(everywhere.skips, [0, 0]);
   });
 
   it("lists a name once even if pages overlap", async () => {

@@ -19,13 +19,14 @@ function nonNegativeInt(value: unknown): value is number {
 /**
  * Every secret name CM lists, as KES scans them (ciphertrust.md §1.4): pages of 200 at
  * `skip`, the echoed skip must match, stop once the echoed skip reaches `total`. Guarded
- * where KES is not: an empty page while skip < total ends the scan (KES would spin), an
- * omitted `resources` counts as empty (KES would repeat the previous page), names are
- * de-duplicated, and there is a hard cap on pages.
+ * where KES is not: an empty page while skip < total is asked for once more and then ends the
+ * scan (KES would spin), an omitted `resources` counts as empty (KES would repeat the previous
+ * page), names are de-duplicated, and there is a hard cap on pages.
  */
 export async function scanNames(fetchPage: FetchPage, log: Logger): Promise<string[]> {
   const names = new Set<string>();
   let skip = 0;
+  let emptyAt = -1;
   for (let pages = 1; pages <= MAX_PAGES; pages++) {
     const page = await fetchPage(skip);
     if (typeof page !== "object" || page === null || Array.isArray(page)) {
@@ -47,8 +48,13 @@ export async function scanNames(fetchPage: FetchPage, log: Logger): Promise<stri
     }
     if (skip >= total) return [...names];
     if (items.length === 0) {
-      // CM promised more than it gives (a stale or inflated total, or secrets it counts but
-      // does not show): KES would ask for this page forever.
+      // CM promised more than it gives: KES would ask for this page forever. Asking once more
+      // heals a passing glitch; a total that stays ahead of the secrets (stale, inflated, or
+      // counting secrets the policy hides) ends the scan with what was listed.
+      if (emptyAt !== skip) {
+        emptyAt = skip;
+        continue;
+      }
       log.warn(
         { skip, total },
         "CipherTrust Manager listed an empty page before reaching its total; ending the scan",
