@@ -90,7 +90,7 @@ describe("kes server with the example plug-in as its keystore", () => {
 
   it("creates a key in the plug-in, generates a data key and decrypts it", async () => {
     server = await startKes(serverConfig(admin.identity, plugin.endpoint));
-    assert.match(server.stdout, /^Keystore\s+.*grpc/m);
+    assert.match(server.stdout, new RegExp(`^Keystore\\s+grpc: ${plugin.endpoint}$`, "m"));
 
     ok(await cli(["key", "create", "-k", "my-key"]), "kes key create");
     const stored = JSON.parse(await readFile(join(dir, "plugin-keys.json"), "utf8")) as {
@@ -124,17 +124,31 @@ describe("kes server with the example plug-in as its keystore", () => {
     assert.deepEqual(JSON.parse(dec.stdout), { plaintext });
   });
 
-  it("answers with a bad gateway, never 'key does not exist', while the plug-in is down", async () => {
+  it("answers with a bad gateway, never 'key does not exist', while the plug-in is down, and recovers", async () => {
+    const port = plugin.port;
     assert.deepEqual(await plugin.stop("SIGTERM"), { code: 0, signal: null });
     for (const args of [
       ["key", "create", "-k", "while-down"],
       ["key", "dek", "-k", "never-created"],
+      ["key", "ls", "-k"],
     ]) {
       const result = await cli(args);
       assert.equal(result.code, 1, `kes ${args.join(" ")}: ${result.stdout}`);
       assert.match(result.stderr, /bad gateway/, `kes ${args.join(" ")}`);
       assert.doesNotMatch(result.stderr, /does not exist|already exists/);
     }
+    // A key KES used a moment ago is still in its cache.
+    ok(await cli(["key", "dek", "-k", "my-key"]), "kes key dek of a cached key");
+
+    // The plug-in comes back on the same address: KES uses it again without a restart.
+    plugin = await startExampleKeystore([
+      "--file",
+      join(dir, "plugin-keys.json"),
+      "--port",
+      `${port}`,
+    ]);
+    ok(await cli(["key", "create", "-k", "after-outage"]), "kes key create after the outage");
+    ok(await cli(["key", "dek", "-k", "after-outage"]), "kes key dek after the outage");
   });
 
   // The gaps below are outside this test's folder (packages/config, services/keystore,
@@ -144,6 +158,7 @@ describe("kes server with the example plug-in as its keystore", () => {
     todo: "packages/config rejects keystore.grpc.endpoint without http:// or https://",
   }, async () => {
     await server.stop("SIGTERM");
+    await plugin.stop("SIGTERM");
     plugin = await startExampleKeystore(["--file", join(dir, "plugin-keys.json")]);
     server = await startKes(serverConfig(admin.identity, `127.0.0.1:${plugin.port}`));
     ok(await cli(["key", "dek", "-k", "my-key"]), "kes key dek through host:port");
