@@ -10,6 +10,7 @@ import { parseKeys } from "./sections/keys.js";
 import { parseKeystore } from "./sections/keystore.js";
 import { parseLog } from "./sections/log.js";
 import { parsePolicies } from "./sections/policy.js";
+import { parseServices } from "./sections/services.js";
 import { parseTls } from "./sections/tls.js";
 import type { ConfigWarning, KesConfig } from "./types.js";
 
@@ -35,6 +36,7 @@ const TOP_LEVEL = [
   "keys",
   "keystore",
   "unseal",
+  "services",
 ] as const;
 
 /** Parses and validates a KES server config file (kes-api.md §7). Throws ConfigError. */
@@ -66,6 +68,7 @@ export function parseConfig(text: string, options: ParseOptions): KesConfig {
     f.version.fail(`unsupported config version '${version}': the only version is v1`);
   }
   const admin = parseAdmin(f.admin, f.root);
+  const services = parseServices(f.services);
   const config: KesConfig = {
     file: absolute,
     address: parseAddress(f.address),
@@ -77,6 +80,7 @@ export function parseConfig(text: string, options: ParseOptions): KesConfig {
     policies: parsePolicies(f.policy, admin),
     keys: parseKeys(f.keys),
     keystore: parseKeystore(f.keystore),
+    ...(services === undefined ? {} : { services }),
     warnings,
   };
   if (!f.unseal.absent) f.unseal.warn("'unseal' is accepted but ignored by this server");

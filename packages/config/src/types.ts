@@ -19,6 +19,12 @@ export interface KesConfig {
   /** `keys[].name`: keys created at startup when missing. */
   readonly keys: readonly string[];
   readonly keystore: KeystoreConfig;
+  /**
+   * `services` (our extension, for the split deployment): where the crypto and keystore
+   * services listen and are dialled, and the internal mutual TLS. `kes server` only validates
+   * it. Absent when the file has no `services` block.
+   */
+  readonly services?: ServicesConfig;
   /** Keys we accept but do not act on, and other non-fatal remarks, to be logged at startup. */
   readonly warnings: readonly ConfigWarning[];
 }
@@ -95,4 +101,30 @@ export interface ConfigWarning {
   readonly path: string;
   readonly line?: number;
   readonly message: string;
+}
+
+/** The split deployment: one process per service, mutual TLS between them. */
+export interface ServicesConfig {
+  /**
+   * `services.tls`: the internal CA and this process's certificate and key (paths). Absent:
+   * plaintext, which the split services refuse unless told `--insecure-internal`.
+   */
+  readonly tls?: InternalTlsConfig;
+  readonly crypto: ServiceAddressConfig;
+  readonly keystore: ServiceAddressConfig;
+}
+
+export interface InternalTlsConfig {
+  /** The internal CA certificate: peers must present certificates it signed. */
+  readonly ca: string;
+  /** This process's certificate (its role is in it) and private key. */
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface ServiceAddressConfig {
+  /** `listen`: host:port the service binds (port 0 = any free port). */
+  readonly listen: string;
+  /** `address`: host:port entries its clients dial; the keystore has exactly one. */
+  readonly address: readonly string[];
 }
