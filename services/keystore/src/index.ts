@@ -12,6 +12,13 @@ export {
   type KeyStoreClientTls,
 } from "./grpc/client.js";
 export {
+  peerRefusal,
+  roleOf,
+  SERVICE_ROLES,
+  type ServiceRole,
+  serverRoleCheck,
+} from "./grpc/peer-role.js";
+export {
   type KeyStoreServer,
   type KeyStoreServerTls,
   type ServeKeyStoreOptions,

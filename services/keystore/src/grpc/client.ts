@@ -19,6 +19,7 @@ import { KeyStoreService } from "@kes/proto";
 import { checkLimit } from "../validate.js";
 import { listPageFromProto, listRequestToProto, statusFromProto } from "./convert.js";
 import { parseEndpoint } from "./endpoint.js";
+import { type ServiceRole, serverRoleCheck } from "./peer-role.js";
 import { loadPem } from "./pem.js";
 
 /** TLS material as PEM text or file paths. `ca` absent = the system roots. */
@@ -34,6 +35,11 @@ export interface ConnectKeyStoreOptions {
   readonly tls?: KeyStoreClientTls;
   /** Deadline of every call, default 10 s. */
   readonly timeoutMs?: number;
+  /**
+   * With `tls`: the role the server's certificate must carry besides a matching host name
+   * (the split deployment's crypto service dials only a "keystore").
+   */
+  readonly serverRole?: ServiceRole;
 }
 
 const KIND = "grpc";
@@ -56,7 +62,7 @@ export function connectKeyStore(options: ConnectKeyStoreOptions): KeyStore {
     // Idle connections are closed so an unused client keeps nothing open; pings notice a dead
     // peer on a long-lived connection before a call has to.
     { idleConnectionTimeoutMs: 60_000, pingIntervalMs: 30_000, pingTimeoutMs: 5_000 },
-    nodeOptions(options.tls),
+    nodeOptions(options.tls, options.serverRole),
   );
   const transport = createGrpcTransport({
     baseUrl: url.origin,
@@ -71,9 +77,13 @@ export function connectKeyStore(options: ConnectKeyStoreOptions): KeyStore {
   );
 }
 
-function nodeOptions(tls: KeyStoreClientTls | undefined): SecureClientSessionOptions {
+function nodeOptions(
+  tls: KeyStoreClientTls | undefined,
+  serverRole: ServiceRole | undefined,
+): SecureClientSessionOptions {
   if (tls === undefined) return {};
   const options: SecureClientSessionOptions = {};
+  if (serverRole !== undefined) options.checkServerIdentity = serverRoleCheck(serverRole);
   if (tls.ca !== undefined) options.ca = loadPem(tls.ca, "ca");
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw errors.invalidArgument(

@@ -11,7 +11,8 @@ export const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
 
 /**
  * grpc.health.v1.Health, so grpc_health_probe, Kubernetes and compose can probe the service:
- * SERVING while the backend is reachable. "" names the server as a whole.
+ * SERVING while the backend is reachable, NOT_SERVING once the server drains. "" names the
+ * server as a whole.
  */
 export function healthImpl(
   store: KeyStore,
@@ -34,6 +35,8 @@ export function healthImpl(
     async check(req, ctx) {
       if (!known(req.service))
         throw new ConnectError(`unknown service "${req.service}"`, Code.NotFound);
+      // A draining server takes no new work: probes must send traffic elsewhere.
+      if (options.stopping.aborted) return { status: ServingStatus.NOT_SERVING };
       return { status: await current(ctx.signal) };
     },
     async *watch(req, ctx) {
@@ -48,11 +51,15 @@ export function healthImpl(
       yield { status: last };
       while (await sleep(options.intervalMs, done)) {
         const next = await current(done);
-        if (done.aborted) return;
+        if (done.aborted) break;
         if (next !== last) {
           last = next;
           yield { status: next };
         }
+      }
+      // The server is going away: say so before the stream ends.
+      if (options.stopping.aborted && !ctx.signal.aborted && last !== ServingStatus.NOT_SERVING) {
+        yield { status: ServingStatus.NOT_SERVING };
       }
     },
   };

@@ -11,8 +11,10 @@ import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { errors, type KeyStore, type Logger, MAX_VALUE_SIZE, silentLogger } from "@kes/core";
 import { Health, KeyStoreService } from "@kes/proto";
+import { gatekeeper, peerCertificateOf } from "./gatekeeper.js";
 import { DEFAULT_HEALTH_INTERVAL_MS, healthImpl } from "./health.js";
 import { keyStoreServiceImpl } from "./keystore-service.js";
+import type { ServiceRole } from "./peer-role.js";
 import { loadPem } from "./pem.js";
 
 /** PEM text or file paths. Clients must present a certificate issued by `ca`. */
@@ -32,13 +34,22 @@ export interface ServeKeyStoreOptions {
   readonly logger?: Logger;
   /** How often health Watch streams re-check the backend; default 5 s. */
   readonly healthIntervalMs?: number;
+  /**
+   * With `tls`: the roles (the CN of a certificate from the internal CA) allowed to call the
+   * keystore. Others get PERMISSION_DENIED; health stays open to any peer the CA vouches for.
+   * Absent: any certificate issued by `ca`.
+   */
+  readonly allowedPeers?: readonly ServiceRole[];
 }
 
 export interface KeyStoreServer {
   /** "host:port" as bound, e.g. "127.0.0.1:41234" or "[::1]:41234". */
   readonly address: string;
   readonly port: number;
-  /** Stops accepting calls, lets running ones finish for up to `graceMs` (default 5 s). */
+  /**
+   * Stops accepting calls, lets running ones finish for up to `graceMs` (default 5 s). From the
+   * start of the close, health answers NOT_SERVING and new calls UNAVAILABLE.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -62,6 +73,17 @@ export async function serveKeyStore(
   const handler = connectNodeAdapter({
     readMaxBytes: READ_MAX_BYTES,
     shutdownSignal: shutdown.signal,
+    contextValues: peerCertificateOf,
+    interceptors: [
+      gatekeeper({
+        // Peer roles are only known, and only checked, over TLS.
+        ...(options.tls === undefined || options.allowedPeers === undefined
+          ? {}
+          : { allowedPeers: options.allowedPeers }),
+        draining: stopWatching.signal,
+        log,
+      }),
+    ],
     routes(router) {
       router.service(KeyStoreService, keyStoreServiceImpl(store, log));
       router.service(
