@@ -1,14 +1,23 @@
 import { errors } from "@kes/core";
 import { checkCredentials, resolveTls } from "./credentials.js";
 import { apiPath, parseEndpoints } from "./endpoints.js";
-import { KesApiError } from "./errors.js";
+import { KesApiError, KesProtocolError } from "./errors.js";
+import { kesMetricsFromFamilies, MetricsShapeError } from "./metrics.js";
+import { PrometheusParseError, parsePrometheusText } from "./prometheus.js";
 import type { KesResponse } from "./response.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { type HttpMethod, Transport, type TransportRequest } from "./transport.js";
 import type {
+  ApiDescription,
+  AuditEvent,
   CiphertextItem,
   DataKey,
+  ErrorEvent,
+  IdentityInfo,
+  KesMetrics,
   KeyDescription,
+  Policy,
+  PolicyInfo,
   SelfDescription,
   ServerStatus,
   ServerVersion,
@@ -26,6 +35,19 @@ import {
   statusFromWire,
   versionFromWire,
 } from "./wire.js";
+import {
+  apisFromWire,
+  auditEventFromWire,
+  errorEventFromWire,
+  identityInfoFromWire,
+  identityLineFromWire,
+  type ListLine,
+  listLine,
+  namesFromPage,
+  policyFromWireNamed,
+  policyInfoFromWire,
+  policyLineFromWire,
+} from "./wire-admin.js";
 
 export interface KesClientOptions {
   /** One endpoint, several, or a comma-separated list; `https://` is added when missing. */
@@ -49,6 +71,14 @@ export interface KesClientOptions {
 export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Overrides the client's timeoutMs for this call. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of the endless log streams: no time limit once the stream is open. */
+export interface StreamOptions {
+  /** Ends the stream (the iteration then throws the signal's reason). */
+  readonly signal?: AbortSignal;
+  /** Time to get the stream's answer (headers); default the client's timeoutMs. */
   readonly timeoutMs?: number;
 }
 
@@ -105,6 +135,22 @@ export interface KesClient {
     items: readonly CiphertextItem[],
     options?: CallOptions,
   ): Promise<Uint8Array[]>;
+  /** The server's APIs with their limits (`/v1/api`). */
+  apis(options?: CallOptions): Promise<ApiDescription[]>;
+  /** `/v1/metrics`, parsed (Prometheus text) into KES's metrics. */
+  metrics(options?: CallOptions): Promise<KesMetrics>;
+  describePolicy(name: string, options?: CallOptions): Promise<PolicyInfo>;
+  /** A policy with its allow and deny rules. */
+  readPolicy(name: string, options?: CallOptions): Promise<Policy>;
+  /** Policies matching `pattern` (default `*`), as the server sends them. */
+  listPolicies(pattern?: string, options?: CallOptions): AsyncIterable<PolicyInfo>;
+  describeIdentity(identity: string, options?: CallOptions): Promise<IdentityInfo>;
+  /** Identities matching `pattern` (default `*`); KES 2023 leaves the admin out. */
+  listIdentities(pattern?: string, options?: CallOptions): AsyncIterable<IdentityInfo>;
+  /** The live audit log, one event per request, until the signal aborts or the server ends it. */
+  auditLog(options?: StreamOptions): AsyncIterable<AuditEvent>;
+  /** The live error log. */
+  errorLog(options?: StreamOptions): AsyncIterable<ErrorEvent>;
   /** Any request, answered as is (no status check, 503 not retried): for tests and tools. */
   request(req: RawRequest, options?: CallOptions): Promise<RawResponse>;
   /** Closes pooled connections; the client cannot be used afterwards. */
@@ -245,35 +291,138 @@ class HttpKesClient implements KesClient {
     });
   }
 
+  /** Key names matching `pattern`; see `list` for the formats read. */
+  listKeys(pattern = "*", options?: CallOptions): AsyncGenerator<string> {
+    return this.list("/v1/key/list", pattern, options, {
+      line: (line) => {
+        const entry = listLineFromWire(line);
+        return "error" in entry ? entry : { item: entry.name };
+      },
+      page: (json) => {
+        const page = listPageFromWire(json);
+        return { items: page.names, continueAt: page.continueAt };
+      },
+    });
+  }
+
+  listPolicies(pattern = "*", options?: CallOptions): AsyncGenerator<PolicyInfo> {
+    return this.list("/v1/policy/list", pattern, options, {
+      line: (line) => listLine(line, "policy list line", policyLineFromWire),
+      page: (json) => ({ items: namesFromPage(json, "names").map((name) => ({ name })) }),
+    });
+  }
+
+  listIdentities(pattern = "*", options?: CallOptions): AsyncGenerator<IdentityInfo> {
+    return this.list("/v1/identity/list", pattern, options, {
+      line: (line) => listLine(line, "identity list line", identityLineFromWire),
+      page: (json) => ({
+        items: namesFromPage(json, "identities").map((identity) => ({ identity, admin: false })),
+      }),
+    });
+  }
+
   /**
-   * Reads nd-json (KES 2023, streamed line by line) or `{names, continue_at}` (2024), decided
-   * by the Content-Type as kms-go does. 2024 pages continue by listing from `continue_at`.
+   * Reads nd-json (KES 2023, streamed line by line) or one JSON object (2024), decided by the
+   * Content-Type as kms-go does. 2024 key pages continue by listing from `continue_at`.
    */
-  async *listKeys(pattern = "*", options?: CallOptions): AsyncGenerator<string> {
+  private async *list<T>(
+    api: string,
+    pattern: string,
+    options: CallOptions | undefined,
+    decode: {
+      readonly line: (line: string) => ListLine<T>;
+      readonly page: (json: unknown) => { items: readonly T[]; continueAt?: string };
+    },
+  ): AsyncGenerator<T> {
     let argument = pattern;
     const seen = new Set<string>();
     for (;;) {
       const res = await this.call({
         method: "GET",
-        path: apiPath("/v1/key/list", argument),
+        path: apiPath(api, argument),
         ...callOptions(options),
       });
       if (res.contentType === "application/x-ndjson") {
         for await (const line of res.lines()) {
-          const entry = res.decode(() => listLineFromWire(line));
+          const entry = res.decode(() => decode.line(line));
           // KES reports a keystore failure after the listing started as a final error line.
           if ("error" in entry) throw new KesApiError(res.status, entry.error, res.endpoint);
-          yield entry.name;
+          yield entry.item;
         }
         return;
       }
       const json = await res.json();
-      const page = res.decode(() => listPageFromWire(json));
-      yield* page.names;
-      if (page.continueAt === "" || seen.has(page.continueAt)) return;
-      seen.add(page.continueAt);
-      argument = page.continueAt;
+      const page = res.decode(() => decode.page(json));
+      yield* page.items;
+      const next = page.continueAt ?? "";
+      if (next === "" || seen.has(next)) return;
+      seen.add(next);
+      argument = next;
     }
+  }
+
+  apis(options?: CallOptions): Promise<ApiDescription[]> {
+    return this.callJson({ method: "GET", path: "/v1/api", ...callOptions(options) }, apisFromWire);
+  }
+
+  /** `/v1/metrics` (Prometheus text) read into KES's metrics. */
+  async metrics(options?: CallOptions): Promise<KesMetrics> {
+    const res = await this.call({ method: "GET", path: "/v1/metrics", ...callOptions(options) });
+    const text = await res.text();
+    try {
+      return kesMetricsFromFamilies(parsePrometheusText(text));
+    } catch (err) {
+      if (err instanceof PrometheusParseError || err instanceof MetricsShapeError) {
+        throw new KesProtocolError(
+          `unexpected metrics from ${res.endpoint}: ${err.message}`,
+          res.endpoint,
+        );
+      }
+      throw err;
+    }
+  }
+
+  describePolicy(name: string, options?: CallOptions): Promise<PolicyInfo> {
+    return this.callJson(
+      { method: "GET", path: apiPath("/v1/policy/describe", name), ...callOptions(options) },
+      (json) => policyInfoFromWire(json, name),
+    );
+  }
+
+  readPolicy(name: string, options?: CallOptions): Promise<Policy> {
+    return this.callJson(
+      { method: "GET", path: apiPath("/v1/policy/read", name), ...callOptions(options) },
+      (json) => policyFromWireNamed(json, name),
+    );
+  }
+
+  describeIdentity(identity: string, options?: CallOptions): Promise<IdentityInfo> {
+    return this.callJson(
+      { method: "GET", path: apiPath("/v1/identity/describe", identity), ...callOptions(options) },
+      (json) => identityInfoFromWire(json, identity),
+    );
+  }
+
+  auditLog(options?: StreamOptions): AsyncGenerator<AuditEvent> {
+    return this.stream("/v1/log/audit", auditEventFromWire, options);
+  }
+
+  errorLog(options?: StreamOptions): AsyncGenerator<ErrorEvent> {
+    return this.stream("/v1/log/error", errorEventFromWire, options);
+  }
+
+  /**
+   * An endless nd-json stream: the deadline covers getting the answer only; then events are
+   * yielded as they arrive until the server ends the stream or the caller's signal aborts.
+   */
+  private async *stream<T>(
+    path: string,
+    decode: (line: string) => T,
+    options: StreamOptions | undefined,
+  ): AsyncGenerator<T> {
+    const res = await this.call({ method: "GET", path, ...callOptions(options) });
+    res.releaseDeadline();
+    for await (const line of res.lines()) yield res.decode(() => decode(line));
   }
 
   generate(name: string, context?: Uint8Array, options?: CallOptions): Promise<DataKey> {

@@ -5,6 +5,7 @@ export {
   type KesClientOptions,
   type RawRequest,
   type RawResponse,
+  type StreamOptions,
 } from "./client.js";
 export { apiPath, normalizeEndpoint, parseEndpoints } from "./endpoints.js";
 export {
@@ -14,6 +15,14 @@ export {
   kindOfApiError,
   type NetworkFailure,
 } from "./errors.js";
+export { latencyQuantile } from "./metrics.js";
+export {
+  type MetricFamily,
+  type MetricType,
+  PrometheusParseError,
+  parsePrometheusText,
+  type Sample,
+} from "./prometheus.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export type { HttpMethod } from "./transport.js";
 export type * from "./types.js";

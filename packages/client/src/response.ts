@@ -87,6 +87,11 @@ export class KesResponse {
     if (pending.trim() !== "") yield pending;
   }
 
+  /** From now on reading the body has no time limit (endless streams); the caller's signal stays. */
+  releaseDeadline(): void {
+    this.deadline.release();
+  }
+
   /** Reads and discards the body so the connection can be reused. */
   async discard(): Promise<void> {
     try {

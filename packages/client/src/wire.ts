@@ -12,7 +12,7 @@ export class WireError extends Error {
   override readonly name = "WireError";
 }
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
 export function asObject(value: unknown, what: string): JsonObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -21,21 +21,21 @@ export function asObject(value: unknown, what: string): JsonObject {
   return value as JsonObject;
 }
 
-function str(o: JsonObject, key: string, what: string): string {
+export function str(o: JsonObject, key: string, what: string): string {
   const v = o[key];
   if (typeof v !== "string") throw new WireError(`${what}: "${key}" is not a string`);
   return v;
 }
 
 /** Absent, null and "" all mean "not set", as with Go's omitempty. */
-function optStr(o: JsonObject, key: string, what: string): string | undefined {
+export function optStr(o: JsonObject, key: string, what: string): string | undefined {
   const v = o[key];
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v !== "string") throw new WireError(`${what}: "${key}" is not a string`);
   return v;
 }
 
-function num(o: JsonObject, key: string, what: string): number {
+export function num(o: JsonObject, key: string, what: string): number {
   const v = o[key] ?? 0;
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new WireError(`${what}: "${key}" is not a number`);
@@ -43,7 +43,7 @@ function num(o: JsonObject, key: string, what: string): number {
   return v;
 }
 
-function bool(o: JsonObject, key: string, what: string): boolean {
+export function bool(o: JsonObject, key: string, what: string): boolean {
   const v = o[key] ?? false;
   if (typeof v !== "boolean") throw new WireError(`${what}: "${key}" is not a boolean`);
   return v;
@@ -70,7 +70,7 @@ function bytes(o: JsonObject, key: string, what: string): Uint8Array {
 }
 
 /** Policy patterns: a JSON array (2023) or an object keyed by pattern (2024). */
-function patterns(o: JsonObject, key: string, what: string): string[] {
+export function patterns(o: JsonObject, key: string, what: string): string[] {
   const v = o[key];
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) {
@@ -130,7 +130,7 @@ export function plaintextsFromWire(json: unknown, count: number): Uint8Array[] {
   return json.map((item, i) => plaintextFromWire(asObject(item, `bulk decrypt item ${i}`)));
 }
 
-function policyFromWire(json: unknown, what: string): PolicyRules {
+export function policyFromWire(json: unknown, what: string): PolicyRules {
   if (json === undefined || json === null) return { allow: [], deny: [] };
   const o = asObject(json, what);
   const createdAt = optStr(o, "created_at", what);

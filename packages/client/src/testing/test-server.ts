@@ -28,6 +28,12 @@ export interface Reply {
   readonly body?: string;
   /** Written one after another, each flushed: a streamed body. */
   readonly chunks?: readonly string[];
+  /** Pause before each chunk, ms (a stream whose events trickle in). */
+  readonly chunkDelayMs?: number;
+  /** After the chunks, keep the response open until the client leaves or the server closes. */
+  readonly keepOpen?: boolean;
+  /** After the chunks, break the connection instead of ending the response. */
+  readonly destroyAfterChunks?: boolean;
   /** Never answer (the client's deadline must fire). */
   readonly hang?: boolean;
   /** Break the connection instead of answering. */
@@ -52,9 +58,15 @@ export interface TestServerOptions {
 type AnyRequest = Http2ServerRequest | IncomingMessage;
 type AnyResponse = {
   writeHead(status: number, headers?: Record<string, string>): unknown;
+  flushHeaders?(): void;
   write(chunk: string): unknown;
   end(chunk: string): unknown;
 };
+
+function breakConnection(req: AnyRequest): void {
+  if ("stream" in req) req.stream.close(2 /* NGHTTP2_INTERNAL_ERROR */);
+  else req.socket.destroy();
+}
 
 function peerIdentity(req: AnyRequest): string | undefined {
   const socket = req.socket as TLSSocket;
@@ -85,15 +97,23 @@ export async function startTestServer(
     const reply = await handler(recorded);
     if (reply.hang) return;
     if (reply.destroy) {
-      if ("stream" in req) req.stream.close(2 /* NGHTTP2_INTERNAL_ERROR */);
-      else req.socket.destroy();
+      breakConnection(req);
       return;
     }
     res.writeHead(reply.status ?? 200, { ...reply.headers });
+    if (reply.chunks !== undefined && "flushHeaders" in res) res.flushHeaders();
     for (const chunk of reply.chunks ?? []) {
+      if (reply.chunkDelayMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs));
+      }
       res.write(chunk);
       await new Promise((resolve) => setImmediate(resolve));
     }
+    if (reply.destroyAfterChunks) {
+      breakConnection(req);
+      return;
+    }
+    if (reply.keepOpen) return;
     res.end(reply.body ?? "");
   };
 
