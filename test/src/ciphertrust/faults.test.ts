@@ -80,6 +80,23 @@ describe("CipherTrust backend: retries and faults", () => {
     assert.match(logs.text(), /retried after CM had committed it/);
   });
 
+  it("commit-then-503, then a 401 on the retry: still recognised after re-authenticating", async () => {
+    for (const action of [
+      { type: "status", status: 503, commit: true },
+      { type: "status", status: 401 },
+    ] as const) {
+      cm.sim.faults.add({
+        match: { method: "POST", path: CREATE_PATH },
+        trigger: { type: "next", count: 1 },
+        action,
+      });
+    }
+    await store.create("committed-401", text("mine"));
+    assert.deepEqual(statuses("POST", SECRETS), [503, 401, 409]);
+    assert.equal(cm.sim.log.count({ method: "POST", path: "/api/v1/auth/tokens" }), 1);
+    assert.equal(decode(await store.get("committed-401")), "mine");
+  });
+
   it("commit-then-drop on create: recognised too", async () => {
     cm.sim.faults.add({
       match: { method: "POST", path: CREATE_PATH },

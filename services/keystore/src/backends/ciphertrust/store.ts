@@ -226,7 +226,10 @@ export class CipherTrustKeyStore implements KeyStore {
         `the access token was refused (401) and could not be renewed: ${(err as Error).message}`,
       );
     }
-    return this.#send(op, { ...request, op, authorization: fresh });
+    const second = await this.#send(op, { ...request, op, authorization: fresh });
+    // Attempts before the 401 that failed with a 5xx or a broken connection may have reached
+    // CM too: they count for recognising a create that CM committed.
+    return { ...second, attempts: second.attempts + first.attempts - 1 };
   }
 
   async #send(op: Op, request: CmRequest): Promise<CmAnswer> {
