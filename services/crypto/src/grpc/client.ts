@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
   type ChannelCredentials,
-  Client,
   type CallOptions as GrpcCallOptions,
   credentials as grpcCredentials,
   Metadata,
@@ -18,6 +17,7 @@ import {
   kindFromGrpc,
   type RequestOptions,
 } from "@kes/core";
+import { type ServiceRole, serverRoleCheck } from "@kes/keystore-service";
 import {
   BulkDecryptRequestSchema,
   CreateKeyRequestSchema,
@@ -33,25 +33,38 @@ import {
   ListKeysRequestSchema,
 } from "@kes/proto";
 import { algorithmToProto, keyInfoFromProto, statusFromProto } from "./convert.js";
+import { clientPool, cryptoAddresses } from "./pool.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { loadTls, type ServiceTls } from "./tls.js";
 
 export interface ConnectCryptoOptions {
-  /** host:port of a crypto service. */
-  readonly address: string;
+  /**
+   * host:port of a crypto service, or several (a list or comma-separated): calls go to them in
+   * turn, skipping any that is not connected while another is.
+   */
+  readonly address: string | readonly string[];
   /** Mutual TLS: our client certificate, and the CA that must have signed the server's. */
   readonly tls?: ServiceTls;
+  /**
+   * With `tls`: the role the server's certificate must carry besides a matching host name
+   * (the split deployment's gateway dials only a "crypto").
+   */
+  readonly serverRole?: ServiceRole;
   /** Deadline of a call without its own `timeoutMs`. Default 10 s. */
   readonly timeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const UNREACHABLE = "service unavailable: crypto service is not reachable";
+const REFUSED = "service unavailable: crypto service refused this gateway";
 const DEFINITION = grpcServiceDefinition(CryptoService);
 
 /** A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. */
 export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
-  const client = new Client(options.address, channelCredentials(options.tls));
+  const pool = clientPool(
+    cryptoAddresses(options.address),
+    channelCredentials(options.tls, options.serverRole),
+  );
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   function call<Req, Res>(
@@ -67,21 +80,23 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
     return new Promise((resolve, reject) => {
       let settled = false;
       const cancel = () => pending.cancel();
-      const pending = client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        new Metadata(),
-        callOptions,
-        (err, response) => {
-          settled = true;
-          signal?.removeEventListener("abort", cancel);
-          if (err) reject(fromServiceError(err));
-          else if (response === undefined) reject(errors.internal());
-          else resolve(response);
-        },
-      );
+      const pending = pool
+        .pick()
+        .makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          request,
+          new Metadata(),
+          callOptions,
+          (err, response) => {
+            settled = true;
+            signal?.removeEventListener("abort", cancel);
+            if (err) reject(fromServiceError(err));
+            else if (response === undefined) reject(errors.internal());
+            else resolve(response);
+          },
+        );
       if (!settled) signal?.addEventListener("abort", cancel, { once: true });
     });
   }
@@ -152,15 +167,24 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       return statusFromProto(response.status);
     },
     async close() {
-      client.close();
+      pool.close();
     },
   };
 }
 
-function channelCredentials(tls: ServiceTls | undefined): ChannelCredentials {
+function channelCredentials(
+  tls: ServiceTls | undefined,
+  serverRole: ServiceRole | undefined,
+): ChannelCredentials {
   if (tls === undefined) return grpcCredentials.createInsecure();
   const { ca, key, cert } = loadTls(tls);
-  return grpcCredentials.createSsl(ca, key, cert);
+  // grpc-js hands host name checking to this callback when one is given: it does both.
+  return grpcCredentials.createSsl(
+    ca,
+    key,
+    cert,
+    serverRole === undefined ? {} : { checkServerIdentity: serverRoleCheck(serverRole) },
+  );
 }
 
 /**
@@ -172,6 +196,11 @@ function fromServiceError(err: ServiceError): KesError {
   const kindHint = typeof hint === "string" ? hint : undefined;
   if (kindHint === undefined) {
     if (err.code === status.UNAVAILABLE) return errors.serviceUnavailable(UNREACHABLE, err);
+    // The crypto service refused this gateway (wrong role): a deployment fault, not the KES
+    // client's; never a 403 to it.
+    if (err.code === status.PERMISSION_DENIED || err.code === status.UNAUTHENTICATED) {
+      return errors.serviceUnavailable(REFUSED, err);
+    }
     if (err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
       return new KesError("timeout", undefined, { cause: err });
     }

@@ -297,7 +297,7 @@ describe("gRPC health", () => {
   const health = grpcServiceDefinition(Health);
 
   test("Check answers SERVING for the server and the crypto service; NOT_FOUND otherwise", async () => {
-    const server = await serveCrypto(stubApi({}));
+    const server = await serveCrypto(stubApi({ keyStoreStatus: reachable }));
     const client = new Client(server.address, credentials.createInsecure());
     const check = (service: string) =>
       new Promise<HealthCheckResponse>((resolve, reject) => {
@@ -324,8 +324,8 @@ describe("gRPC health", () => {
     }
   });
 
-  test("Watch streams SERVING and is ended when the server closes", async () => {
-    const server = await serveCrypto(stubApi({}));
+  test("Watch streams SERVING, then NOT_SERVING when the server closes, and ends", async () => {
+    const server = await serveCrypto(stubApi({ keyStoreStatus: reachable }));
     const client = new Client(server.address, credentials.createInsecure());
     const stream = client.makeServerStreamRequest(
       health.watch.path,
@@ -334,12 +334,17 @@ describe("gRPC health", () => {
       create(HealthCheckRequestSchema, { service: "" }),
     );
     stream.on("error", () => {}); // the close below may surface as an error
-    const first = await new Promise<HealthCheckResponse>((resolve) => stream.once("data", resolve));
-    assert.equal(first.status, HealthCheckResponse_ServingStatus.SERVING);
+    const seen: HealthCheckResponse_ServingStatus[] = [];
+    stream.on("data", (r: HealthCheckResponse) => seen.push(r.status));
     const ended = new Promise<void>((resolve) => stream.once("close", () => resolve()));
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
     await server.close(1000);
     await ended;
     client.close();
+    assert.deepEqual(seen, [
+      HealthCheckResponse_ServingStatus.SERVING,
+      HealthCheckResponse_ServingStatus.NOT_SERVING,
+    ]);
   });
 });
 
@@ -404,6 +409,10 @@ describe("gRPC over mutual TLS", { skip: !hasOpenssl() && "openssl is not instal
     );
   });
 });
+
+async function reachable() {
+  return { reachable: true, latencyMs: 1, backend: "stub", endpoint: "" };
+}
 
 /** A CryptoApi whose unlisted methods fail: enough for server-side tests. */
 function stubApi(overrides: Partial<CryptoApi>): CryptoApi {

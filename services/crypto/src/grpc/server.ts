@@ -1,25 +1,25 @@
 import { create } from "@bufbuild/protobuf";
 import {
-  type handleServerStreamingCall,
   type handleUnaryCall,
   Metadata,
   type MethodDefinition,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
-  type ServerWritableStream,
   type sendUnaryData,
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import {
   type CryptoApi,
+  errors,
   isKesError,
   KIND_METADATA_KEY,
   type Logger,
   type RequestOptions,
   silentLogger,
 } from "@kes/core";
+import { peerRefusal, type ServiceRole } from "@kes/keystore-service";
 import {
   BulkDecryptResponseSchema,
   CreateKeyResponseSchema,
@@ -29,16 +29,13 @@ import {
   EncryptResponseSchema,
   GenerateResponseSchema,
   Health,
-  type HealthCheckRequest,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus,
-  HealthCheckResponseSchema,
   HmacResponseSchema,
   ImportKeyResponseSchema,
   KeyStoreStatusResponseSchema,
   ListKeysResponseSchema,
 } from "@kes/proto";
 import { algorithmFromProto, keyInfoToProto, statusToProto } from "./convert.js";
+import { cryptoHealth } from "./health.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { loadTls, type ServiceTls } from "./tls.js";
 
@@ -49,6 +46,14 @@ export interface ServeCryptoOptions {
   readonly port?: number;
   /** Mutual TLS: client certificates are required and verified against `ca`. */
   readonly tls?: ServiceTls;
+  /**
+   * With `tls`: the roles (the CN of a certificate from the internal CA) allowed to call the
+   * crypto service; others get PERMISSION_DENIED. Health stays open to any peer of the CA.
+   * Absent: any certificate issued by `ca`.
+   */
+  readonly allowedPeers?: readonly ServiceRole[];
+  /** How often health Watch streams re-check the keystore; default 5 s. */
+  readonly healthIntervalMs?: number;
   readonly logger?: Logger;
 }
 
@@ -56,17 +61,25 @@ export interface CryptoServer {
   /** host:port as clients dial it. */
   readonly address: string;
   readonly port: number;
-  /** Stops accepting calls, lets running ones finish for `graceMs` (default 5 s), then cuts. */
+  /** Calls answered so far (any outcome), for the shutdown log line and tests. */
+  readonly calls: number;
+  /**
+   * Stops accepting calls, lets running ones finish for `graceMs` (default 5 s), then cuts.
+   * From the start, health answers NOT_SERVING and new calls UNAVAILABLE.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 const CRYPTO_DEFINITION = grpcServiceDefinition(CryptoService);
 const HEALTH_DEFINITION = grpcServiceDefinition(Health);
-const SERVING = create(HealthCheckResponseSchema, {
-  status: HealthCheckResponse_ServingStatus.SERVING,
-});
-// Health answers for the server as a whole ("") and for the service by its full name.
-const KNOWN_SERVICES = new Set(["", CryptoService.typeName]);
+const SHUTTING_DOWN = "service unavailable: crypto service is shutting down";
+
+/** What every call checks before it runs, and counts. */
+interface Gate {
+  draining: boolean;
+  calls: number;
+  readonly allowedPeers: readonly ServiceRole[] | undefined;
+}
 
 /** Serves `api` as kes.crypto.v1.CryptoService plus grpc.health.v1.Health. */
 export async function serveCrypto(
@@ -77,11 +90,17 @@ export async function serveCrypto(
   const host = options.host ?? "127.0.0.1";
   const credentials =
     options.tls === undefined ? ServerCredentials.createInsecure() : serverCredentials(options.tls);
+  // Peer roles are only known, and only checked, over TLS.
+  const gate: Gate = {
+    draining: false,
+    calls: 0,
+    allowedPeers: options.tls === undefined ? undefined : options.allowedPeers,
+  };
 
   const server = new Server();
-  server.addService(CRYPTO_DEFINITION, cryptoHandlers(api, logger));
-  const watchers = new Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
-  server.addService(HEALTH_DEFINITION, healthHandlers(watchers));
+  server.addService(CRYPTO_DEFINITION, cryptoHandlers(api, gate, logger));
+  const health = cryptoHealth(api, logger, options.healthIntervalMs);
+  server.addService(HEALTH_DEFINITION, health.handlers);
 
   const hostPart = host.includes(":") ? `[${host}]` : host; // IPv6 literals need brackets
   const port = await new Promise<number>((resolve, reject) => {
@@ -91,13 +110,17 @@ export async function serveCrypto(
   const address = `${hostPart}:${port}`;
   logger.info({ address, tls: options.tls !== undefined }, "crypto service listening");
 
+  let closing: Promise<void> | undefined;
   return {
     address,
     port,
+    get calls() {
+      return gate.calls;
+    },
     close(graceMs = 5000) {
-      for (const watcher of watchers) watcher.end();
-      watchers.clear();
-      return new Promise<void>((resolve) => {
+      gate.draining = true;
+      health.drain();
+      closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -107,6 +130,7 @@ export async function serveCrypto(
           resolve();
         });
       });
+      return closing;
     },
   };
 }
@@ -119,8 +143,8 @@ function serverCredentials(tls: ServiceTls): ServerCredentials {
 
 type Handlers = UntypedServiceImplementation;
 
-function cryptoHandlers(api: CryptoApi, logger: Logger): Handlers {
-  const unary = unaryFactory(logger);
+function cryptoHandlers(api: CryptoApi, gate: Gate, logger: Logger): Handlers {
+  const unary = unaryFactory(gate, logger);
   const d = CRYPTO_DEFINITION;
   return {
     createKey: unary(d.createKey, async (req, o) => {
@@ -178,14 +202,31 @@ function cryptoHandlers(api: CryptoApi, logger: Logger): Handlers {
  * Wraps an async handler as a grpc-js unary handler: the call's deadline becomes the request's
  * timeout, a KesError becomes its gRPC code + message + `kes-kind` trailer, and anything else
  * is logged and answered INTERNAL "internal server error", so no internals cross the wire.
+ * Before the handler runs, a draining server answers UNAVAILABLE and a peer with the wrong
+ * role PERMISSION_DENIED (without `kes-kind`: the gateway's client must not take it for a
+ * KES client's authorization failure).
  * `_method` is the method's definition: it only gives the handler its request/response types.
  */
-function unaryFactory(logger: Logger) {
+function unaryFactory(gate: Gate, logger: Logger) {
   return <Req, Res>(
     _method: MethodDefinition<Req, Res>,
     handle: (request: Req, options: RequestOptions) => Promise<Res>,
   ): handleUnaryCall<Req, Res> =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      gate.calls++;
+      if (gate.draining) {
+        callback(toServiceError(errors.serviceUnavailable(SHUTTING_DOWN), call.getPath(), logger));
+        return;
+      }
+      if (gate.allowedPeers !== undefined) {
+        const cert = call.getAuthContext().sslPeerCertificate;
+        const refusal = peerRefusal(cert, gate.allowedPeers, "crypto");
+        if (refusal !== undefined) {
+          logger.warn({ path: call.getPath(), reason: refusal }, "crypto: peer refused");
+          callback({ code: status.PERMISSION_DENIED, details: refusal });
+          return;
+        }
+      }
       handle(call.request, requestOptions(call)).then(
         (response) => callback(null, response),
         (err: unknown) => callback(toServiceError(err, call.getPath(), logger)),
@@ -212,26 +253,4 @@ function toServiceError(err: unknown, path: string, logger: Logger) {
   logger.error({ path, err }, "unexpected error");
   metadata.set(KIND_METADATA_KEY, "internal");
   return { code: status.INTERNAL, details: "internal server error", metadata };
-}
-
-function healthHandlers(
-  watchers: Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>,
-): Handlers {
-  const check: handleUnaryCall<HealthCheckRequest, HealthCheckResponse> = (call, callback) => {
-    if (KNOWN_SERVICES.has(call.request.service)) callback(null, SERVING);
-    else callback({ code: status.NOT_FOUND, details: "unknown service" });
-  };
-  // Watch sends the current status and stays open; the status never changes while we serve.
-  const watch: handleServerStreamingCall<HealthCheckRequest, HealthCheckResponse> = (call) => {
-    call.write(
-      KNOWN_SERVICES.has(call.request.service)
-        ? SERVING
-        : create(HealthCheckResponseSchema, {
-            status: HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN,
-          }),
-    );
-    watchers.add(call);
-    call.on("cancelled", () => watchers.delete(call));
-  };
-  return { check, watch };
 }
