@@ -26,6 +26,12 @@ export interface Policies {
   isAdmin(identity: string): boolean;
   /** The policy assigned to `identity`, if any. */
   policyOf(identity: string): PolicyInfo | undefined;
+  /** The policy named `name`, if any. */
+  policy(name: string): PolicyInfo | undefined;
+  /** Every policy, sorted by name. */
+  list(): readonly PolicyInfo[];
+  /** Every identity assigned to a policy (never the admin), sorted, with its policy. */
+  identities(): readonly { readonly identity: string; readonly policy: PolicyInfo }[];
   /** Whether `identity` may call the API at the decoded URL `path`. */
   allows(identity: string, path: string): boolean;
 }
@@ -43,6 +49,7 @@ export function compilePolicies(
   const loadedAt = options.now ?? new Date();
   const admin = config.admin;
   const byIdentity = new Map<string, Compiled>();
+  const byName = new Map<string, PolicyInfo>();
   for (const [name, policy] of Object.entries(config.policies)) {
     const info: PolicyInfo = {
       name,
@@ -52,6 +59,7 @@ export function compilePolicies(
       ...(admin === null ? {} : { createdBy: admin }),
     };
     const compiled = { info, allow: compile(policy.allow), deny: compile(policy.deny) };
+    byName.set(name, info);
     for (const identity of policy.identities) {
       const other = byIdentity.get(identity);
       if (other !== undefined) {
@@ -65,11 +73,18 @@ export function compilePolicies(
       byIdentity.set(identity, compiled);
     }
   }
+  const sorted = [...byName.values()].sort((a, b) => compare(a.name, b.name));
+  const assigned = [...byIdentity.entries()]
+    .map(([identity, compiled]) => ({ identity, policy: compiled.info }))
+    .sort((a, b) => compare(a.identity, b.identity));
   return {
     admin,
     loadedAt,
     isAdmin: (identity) => admin !== null && identity === admin,
     policyOf: (identity) => byIdentity.get(identity)?.info,
+    policy: (name) => byName.get(name),
+    list: () => sorted,
+    identities: () => assigned,
     allows(identity, path) {
       if (admin !== null && identity === admin) return true;
       const policy = byIdentity.get(identity);
@@ -79,6 +94,10 @@ export function compilePolicies(
       return false;
     },
   };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // A malformed glob never matches (as Go's path.Match), so it is simply left out.

@@ -7,7 +7,7 @@ import { ROUTES } from "./routes.js";
 const MiB = 1_048_576;
 
 describe("route table", () => {
-  it("is pinned: methods, paths, body limits, timeouts, auth, arguments", () => {
+  it("is pinned: methods, paths, body limits, timeouts, auth, arguments, observation", () => {
     const rows = ROUTES.map((r) => [
       r.methods.join(","),
       r.path,
@@ -15,20 +15,33 @@ describe("route table", () => {
       r.timeoutMs,
       r.auth,
       r.argument,
+      r.observe,
     ]);
     // biome-ignore format: a table
     assert.deepEqual(rows, [
-      ["GET",      "/version",                   0,   15_000, "none",   "none"],
-      ["GET",      "/v1/identity/self/describe", 0,   15_000, "none",   "none"],
-      ["POST,PUT", "/v1/key/create/",            0,   15_000, "policy", "name"],
-      ["POST,PUT", "/v1/key/import/",            MiB, 15_000, "policy", "name"],
-      ["GET",      "/v1/key/describe/",          0,   15_000, "policy", "name"],
-      ["DELETE",   "/v1/key/delete/",            0,   15_000, "policy", "name"],
-      ["GET",      "/v1/key/list/",              0,   15_000, "policy", "pattern"],
-      ["POST,PUT", "/v1/key/generate/",          MiB, 15_000, "policy", "name"],
-      ["POST,PUT", "/v1/key/encrypt/",           MiB, 15_000, "policy", "name"],
-      ["POST,PUT", "/v1/key/decrypt/",           MiB, 15_000, "policy", "name"],
-      ["POST",     "/v1/key/bulk/decrypt/",      MiB, 15_000, "policy", "name"],
+      ["GET",      "/version",                   0,   15_000, "none",   "none",    "audit"],
+      ["GET",      "/v1/ready",                  0,   15_000, "policy", "none",    "metrics"],
+      ["GET",      "/v1/status",                 0,   15_000, "policy", "none",    "metrics"],
+      ["GET",      "/v1/metrics",                0,   15_000, "policy", "none",    "none"],
+      ["GET",      "/v1/api",                    0,   15_000, "policy", "none",    "metrics"],
+      ["POST,PUT", "/v1/key/create/",            0,   15_000, "policy", "name",    "audit"],
+      ["POST,PUT", "/v1/key/import/",            MiB, 15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/key/describe/",          0,   15_000, "policy", "name",    "audit"],
+      ["DELETE",   "/v1/key/delete/",            0,   15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/key/list/",              0,   15_000, "policy", "pattern", "audit"],
+      ["POST,PUT", "/v1/key/generate/",          MiB, 15_000, "policy", "name",    "audit"],
+      ["POST,PUT", "/v1/key/encrypt/",           MiB, 15_000, "policy", "name",    "audit"],
+      ["POST,PUT", "/v1/key/decrypt/",           MiB, 15_000, "policy", "name",    "audit"],
+      ["POST",     "/v1/key/bulk/decrypt/",      MiB, 15_000, "policy", "name",    "audit"],
+      ["PUT,POST", "/v1/key/hmac/",              MiB, 15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/policy/describe/",       0,   15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/policy/read/",           0,   15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/policy/list/",           0,   15_000, "policy", "pattern", "audit"],
+      ["GET",      "/v1/identity/describe/",     0,   15_000, "policy", "name",    "audit"],
+      ["GET",      "/v1/identity/self/describe", 0,   15_000, "none",   "none",    "audit"],
+      ["GET",      "/v1/identity/list/",         0,   15_000, "policy", "pattern", "audit"],
+      ["GET",      "/v1/log/error",              0,   0,      "policy", "none",    "metrics"],
+      ["GET",      "/v1/log/audit",              0,   0,      "policy", "none",    "metrics"],
     ]);
   });
 
@@ -45,7 +58,8 @@ describe("route table", () => {
     assert.equal(at("/v1/key/bulk/k"), undefined);
     assert.equal(at("/v1/identity/self/describe"), "/v1/identity/self/describe");
     assert.equal(at("/v1/identity/self/describe/x"), undefined);
-    assert.equal(at("/v1/key/hmac/k"), undefined);
+    assert.equal(at("/v1/key/hmac/k"), "/v1/key/hmac/");
+    assert.equal(at("/v1/policy/write/p"), undefined);
     assert.equal(at("/"), undefined);
   });
 

@@ -53,7 +53,9 @@ describe("gateway errors", () => {
   it("unknown paths: 501 not implemented, whatever the method", async () => {
     for (const [method, path] of [
       ["GET", "/v1/foo/bar"],
-      ["POST", "/v1/key/hmac/key"],
+      ["POST", "/v1/key/hmacs/key"],
+      ["POST", "/v1/enclave/create/e"],
+      ["POST", "/v1/policy/write/p"],
       ["GET", "/"],
       ["DELETE", "/v1/key/bulk/key"],
       ["GET", "/version/"],

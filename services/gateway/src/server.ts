@@ -1,15 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { KesConfig } from "@kes/config";
 import { type CryptoApi, createLogger, type Logger } from "@kes/core";
+import { Registry } from "prom-client";
 import { formatAddress, parseAddress } from "./address.js";
-import { createRequestListener } from "./http/pipeline.js";
+import { applyApiSettings } from "./api-settings.js";
+import { createLogStreams, type LogStreams } from "./events/streams.js";
+import { createRequestListener, type GatewayState } from "./http/pipeline.js";
 import { createRouteTable } from "./http/route-table.js";
 import type { Request, Response, Route, Services, VersionInfo } from "./http/types.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { compilePolicies } from "./policy.js";
 import { ROUTES } from "./routes.js";
-import { loadServerTls } from "./tls.js";
+import { loadServerTls, type ServerTls } from "./tls.js";
 
 export interface GatewayOptions {
   readonly config: KesConfig;
@@ -26,12 +31,29 @@ export interface GatewayOptions {
   readonly version?: VersionInfo;
   /** The route table; default ROUTES. (Tests swap in rows with short timeouts.) */
   readonly routes?: readonly Route[];
+  /**
+   * The process's Prometheus registry, served at /v1/metrics. `kes server` passes one registry
+   * to all three services so /v1/metrics shows them all. Default: a registry of its own.
+   */
+  readonly metrics?: Registry;
+  /** Bytes a /v1/log/* client may leave unread before it is dropped. Default 1 MiB. */
+  readonly logStreamBufferBytes?: number;
 }
 
 export interface Gateway {
   /** "host:port" actually listened on. */
   readonly address: string;
   readonly port: number;
+  /** The registry /v1/metrics serves. */
+  readonly metrics: Registry;
+  /**
+   * Applies a new config (SIGHUP): policies, identities, admin, api.<path> settings, log.audit
+   * and the TLS certificate, key and client CAs, all at once. Open connections and in-flight
+   * requests carry on (a request keeps the rules it started under; new handshakes get the new
+   * certificate). Throws, changing nothing, when the new config cannot be applied. The listen
+   * address and the keystore are not the gateway's to change (see the caller).
+   */
+  reload(config: KesConfig): Promise<void>;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -54,30 +76,46 @@ const TLS13_CIPHERS = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA2
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ name: "gateway" });
-  const auth = options.auth ?? config.tls.auth ?? "on";
   const tls = await loadServerTls(config.tls, options.tls);
   const listen = parseAddress(options.address ?? config.address);
-  const services: Services = {
-    crypto: options.crypto,
-    policies: compilePolicies(config),
+  const startedAt = Date.now();
+  const registry = options.metrics ?? new Registry();
+  const metrics = createGatewayMetrics(registry, startedAt);
+  const streams = createLogStreams({
+    auditToStdout: config.log.audit,
+    onError: () => metrics.errorEvent(),
+    ...(options.logStreamBufferBytes === undefined
+      ? {}
+      : { bufferLimit: options.logStreamBufferBytes }),
+  });
+  const fixed: Fixed = {
+    crypto: metrics.instrumentCrypto(options.crypto),
     version: options.version ?? (await packageVersion()),
     logger,
+    metrics,
+    streams,
+    startedAt,
+    routes: options.routes ?? ROUTES,
   };
-  const onRequest = createRequestListener(createRouteTable(options.routes ?? ROUTES), services);
+  let current = configure(fixed, config, options.auth);
+  for (const warning of current.warnings) logger.warn(warning);
+  const onRequest = createRequestListener(() => current.state);
 
   const server = createSecureServer({
-    cert: tls.certPem,
-    key: tls.keyPem,
-    ...(tls.ca === undefined ? {} : { ca: [...tls.ca] }),
+    ...secureContextOptions(tls),
     allowHTTP1: true,
-    minVersion: "TLSv1.2",
-    ciphers: `${TLS13_CIPHERS}:${TLS12_CIPHERS}`,
-    ecdhCurve: "X25519:P-256:P-384:P-521",
-    // Every client must present a certificate; "off" accepts any (identity + policy still apply).
+    // Every client must present a certificate unless an API skips authentication;
+    // "off" accepts any (identity + policy still apply).
     requestCert: true,
-    rejectUnauthorized: auth === "on",
+    rejectUnauthorized: current.verifyAtHandshake,
     handshakeTimeout: HEADERS_TIMEOUT_MS,
     settings: { maxConcurrentStreams: 250 },
+  });
+  // With auth on and an API that needs no certificate, a certificate is optional but, when
+  // given, must verify (Go's VerifyClientCertIfGiven); Node can only check that afterwards.
+  server.on("secureConnection", (socket: TLSSocket) => {
+    if (!current.verifyIfGiven || socket.authorized) return;
+    if (socket.getPeerCertificate()?.raw !== undefined) socket.destroy();
   });
   const tracker = trackConnections(server);
   server.on("request", (req: Request, res: Response) => {
@@ -99,8 +137,78 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.on("error", (err) => logger.error({ err }, "gateway server error"));
   const port = (server.address() as AddressInfo).port;
   const address = formatAddress(listen.host === "" ? "0.0.0.0" : listen.host, port);
-  logger.info({ address, auth }, "gateway listening");
-  return { address, port, close: (graceMs = DEFAULT_GRACE_MS) => tracker.close(graceMs) };
+  logger.info({ address, auth: current.auth }, "gateway listening");
+
+  let reloading: Promise<void> = Promise.resolve();
+  async function reload(next: KesConfig): Promise<void> {
+    const nextTls = await loadServerTls(next.tls, options.tls);
+    const configured = configure(fixed, next, options.auth); // throws on a bad config
+    // Validates the new material too; until here nothing has changed.
+    server.setSecureContext(secureContextOptions(nextTls));
+    current = configured;
+    (server as unknown as { rejectUnauthorized: boolean }).rejectUnauthorized =
+      configured.verifyAtHandshake;
+    streams.setAuditToStdout(next.log.audit);
+    for (const warning of configured.warnings) logger.warn(warning);
+    logger.info({ auth: configured.auth }, "config reloaded");
+  }
+  return {
+    address,
+    port,
+    metrics: registry,
+    // One reload at a time, in order; a failed one leaves the previous config in force.
+    reload(next) {
+      const run = reloading.then(() => reload(next));
+      reloading = run.catch(() => {});
+      return run;
+    },
+    close: (graceMs = DEFAULT_GRACE_MS) => tracker.close(graceMs),
+  };
+}
+
+/** What stays the same across reloads. */
+interface Fixed extends Omit<Services, "policies" | "routes"> {
+  readonly metrics: GatewayMetrics;
+  readonly streams: LogStreams;
+  /** The route table before the config's api.<path> settings. */
+  readonly routes: readonly Route[];
+}
+
+interface Configured {
+  readonly state: GatewayState;
+  readonly auth: "on" | "off";
+  readonly verifyAtHandshake: boolean;
+  readonly verifyIfGiven: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** Everything a config decides, built completely before it is swapped in. */
+function configure(
+  fixed: Fixed,
+  config: KesConfig,
+  authFlag: "on" | "off" | undefined,
+): Configured {
+  const auth = authFlag ?? config.tls.auth ?? "on";
+  const api = applyApiSettings(fixed.routes, config.api);
+  const services: Services = { ...fixed, policies: compilePolicies(config), routes: api.routes };
+  return {
+    state: { table: createRouteTable(api.routes), services },
+    auth,
+    verifyAtHandshake: auth === "on" && !api.anySkipAuth,
+    verifyIfGiven: auth === "on" && api.anySkipAuth,
+    warnings: api.warnings,
+  };
+}
+
+function secureContextOptions(tls: ServerTls) {
+  return {
+    cert: tls.certPem,
+    key: tls.keyPem,
+    ...(tls.ca === undefined ? {} : { ca: [...tls.ca] }),
+    minVersion: "TLSv1.2" as const,
+    ciphers: `${TLS13_CIPHERS}:${TLS12_CIPHERS}`,
+    ecdhCurve: "X25519:P-256:P-384:P-521",
+  };
 }
 
 // The HTTP/1.1 fallback reads these properties of the server object (Node's http semantics).

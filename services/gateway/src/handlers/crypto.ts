@@ -77,3 +77,10 @@ export const bulkDecrypt: Handler = async (ctx) => {
   const parts = plaintexts.map((p) => `{"plaintext":"${toBase64(p)}"}`);
   return json(`[${parts.join(",")}]\n`);
 };
+
+/** PUT /v1/key/hmac/<name> `{message}` -> `{hmac}` (2024); keys without an HMAC key: 409. */
+export const hmac: Handler = async (ctx) => {
+  const message = bytesField(parseJsonObject(ctx.body), "message");
+  const sum = await ctx.services.crypto.hmac(ctx.argument, message, ctx.callOptions());
+  return json(`{"hmac":"${toBase64(sum)}"}\n`);
+};

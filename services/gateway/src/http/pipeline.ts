@@ -1,8 +1,10 @@
 import { constants } from "node:http2";
 import { errors, validateName, validatePattern } from "@kes/core";
+import type { EventSource } from "../events/streams.js";
 import { peerIdentity } from "../peer.js";
 import { readBody } from "./body.js";
 import { errorReply, HttpError, httpErrors } from "./errors.js";
+import { type Exchange, observeHead } from "./observe.js";
 import { cleanPath, location, parseTarget } from "./paths.js";
 import { drained, writeBody, writeEmpty, writeError, writeRedirect } from "./respond.js";
 import type { RouteTable } from "./route-table.js";
@@ -14,18 +16,28 @@ const EMPTY_BODY = Buffer.alloc(0);
 const TIMED_OUT = Symbol("timeout");
 const CLIENT_GONE = Symbol("client gone");
 
+/** What a request runs under: one route table and one Services, swapped whole on reload. */
+export interface GatewayState {
+  readonly table: RouteTable;
+  readonly services: Services;
+}
+
 /**
  * The shared middleware every API goes through, in KES 2023's order (kes-api.md §1.2):
  * path cleaning and routing (301 / 501), method (405), then under the route's timeout:
  * identity + policy (400 / 403), argument validation (400), body limit (413), the handler.
+ * Every answered request is observed once, when its status is written (observe.ts: the HTTP
+ * metrics and, for audited routes, the audit event).
  */
 export function createRequestListener(
-  table: RouteTable,
-  services: Services,
+  current: () => GatewayState,
 ): (req: Request, res: Response) => void {
   return (req, res) => {
+    // Read once: a reload during the request does not change the rules it runs under.
+    const { table, services } = current();
     handle(table, services, req, res).catch((err: unknown) => {
       services.logger.error({ err }, "request pipeline failed");
+      services.streams.errorEvent("request pipeline failed");
       if (!res.headersSent) writeError(res, 500, "internal server error");
       else res.destroy();
     });
@@ -44,22 +56,44 @@ async function handle(table: RouteTable, services: Services, req: Request, res: 
   const path = cleanPath(target.path);
   const slashed = table.redirectWithSlash(path);
   if (slashed !== undefined || path !== target.path) {
+    // Go's ServeMux answers these before any KES handler (and its metrics) runs.
     writeRedirect(res, method, location(slashed ?? path, target.query));
     return;
   }
   const route = table.lookup(path);
-  if (route === undefined) {
-    respondError(services, req, res, httpErrors.notImplemented(), undefined);
-    return;
+  const ex: Exchange = {
+    route,
+    path,
+    arrival: Date.now(),
+    started: performance.now(),
+    observed: false,
+  };
+  const metered = route?.observe !== "none";
+  if (metered) services.metrics.begin();
+  try {
+    if (route === undefined) {
+      respondError(services, req, res, httpErrors.notImplemented(), undefined, ex);
+      return;
+    }
+    if (!(route.methods as readonly string[]).includes(method)) {
+      const err = httpErrors.methodNotAllowed(route.methods[0] ?? "");
+      respondError(services, req, res, err, route, ex);
+      return;
+    }
+    await run(services, route, path, req, res, ex);
+  } finally {
+    if (metered) services.metrics.end();
   }
-  if (!(route.methods as readonly string[]).includes(method)) {
-    respondError(services, req, res, httpErrors.methodNotAllowed(route.methods[0] ?? ""), route);
-    return;
-  }
-  await run(services, route, path, req, res);
 }
 
-async function run(services: Services, route: Route, path: string, req: Request, res: Response) {
+async function run(
+  services: Services,
+  route: Route,
+  path: string,
+  req: Request,
+  res: Response,
+  ex: Exchange,
+) {
   const controller = new AbortController();
   // A timeout of 0 means none (the log streams of a later issue).
   const deadline = route.timeoutMs > 0 ? Date.now() + route.timeoutMs : Number.POSITIVE_INFINITY;
@@ -86,11 +120,12 @@ async function run(services: Services, route: Route, path: string, req: Request,
       aborted,
     ]);
     const reply = await Promise.race([route.handler(ctx), aborted]);
-    await send(res, reply, aborted);
+    const onHead = (status: number) => observeHead(services, req, ex, status);
+    await send(services, res, reply, aborted, onHead);
   } catch (err) {
     if (signal.reason === CLIENT_GONE) return;
     if (err instanceof HttpError && err.status === 413) stopReading(req, res);
-    respondError(services, req, res, err, route);
+    respondError(services, req, res, err, route, ex);
   } finally {
     clearTimeout(timer);
     res.off("close", onClose);
@@ -112,7 +147,8 @@ async function prepare(
   }
   const argument = route.argument === "none" ? "" : path.slice(route.path.length).trim();
   if (route.argument === "name") validateName(argument);
-  else if (route.argument === "pattern") validatePattern(argument);
+  // An empty pattern lists everything: kms-go asks for all keys with `/v1/key/list/`.
+  else if (route.argument === "pattern" && argument !== "") validatePattern(argument);
   const body = route.maxBody > 0 ? await readBody(req, route.maxBody, signal) : EMPTY_BODY;
   return {
     services,
@@ -120,6 +156,7 @@ async function prepare(
     path,
     argument,
     body,
+    headers: req.headers,
     identity,
     callOptions: () =>
       deadline === Number.POSITIVE_INFINITY
@@ -128,17 +165,71 @@ async function prepare(
   };
 }
 
-async function send(res: Response, reply: Reply, aborted: Promise<never>): Promise<void> {
+async function send(
+  services: Services,
+  res: Response,
+  reply: Reply,
+  aborted: Promise<never>,
+  onHead: (status: number) => void,
+): Promise<void> {
   switch (reply.type) {
     case "empty":
       writeEmpty(res);
+      onHead(200);
       return;
     case "body":
       writeBody(res, reply.contentType, reply.body);
+      onHead(200);
       return;
     case "ndjson":
-      await sendNdjson(res, reply.chunks, aborted);
+      await sendNdjson(res, reply.chunks, aborted, onHead);
       return;
+    case "events":
+      await sendEvents(services, res, reply.source, aborted, onHead);
+      return;
+  }
+}
+
+/**
+ * A live nd-json stream: the status goes out at once, then each event is written (and so
+ * flushed) as it happens until the client goes away. A client that stops reading is dropped
+ * once `bufferLimit` bytes are waiting for it: publishing never waits for a subscriber, and
+ * nothing is buffered without bound.
+ */
+async function sendEvents(
+  services: Services,
+  res: Response,
+  source: EventSource,
+  aborted: Promise<never>,
+  onHead: (status: number) => void,
+): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  // Both response types have flushHeaders() (Node's typings omit the HTTP/2 one).
+  (res as { flushHeaders(): void }).flushHeaders();
+  onHead(200);
+  const limit = services.streams.bufferLimit;
+  const out = res as { write(chunk: string): boolean; readonly writableLength: number };
+  let unsubscribe = () => {};
+  const dropped = new Promise<void>((resolve) => {
+    unsubscribe = source.subscribe((line) => {
+      if (res.destroyed || res.writableEnded) return;
+      if (out.writableLength + line.length > limit) {
+        unsubscribe();
+        resolve();
+        return;
+      }
+      out.write(line);
+    });
+  });
+  try {
+    await Promise.race([dropped, aborted]);
+    services.logger.warn(
+      { limit },
+      "log stream client dropped: it left more than the buffer limit unread",
+    );
+    res.destroy();
+  } finally {
+    unsubscribe();
   }
 }
 
@@ -147,7 +238,12 @@ async function send(res: Response, reply: Reply, aborted: Promise<never>): Promi
  * An error before the first line is a normal error answer; after it, a final `{"error":...}`
  * line, as KES does.
  */
-async function sendNdjson(res: Response, chunks: AsyncIterator<string>, aborted: Promise<never>) {
+async function sendNdjson(
+  res: Response,
+  chunks: AsyncIterator<string>,
+  aborted: Promise<never>,
+  onHead: (status: number) => void,
+) {
   let started = false;
   try {
     for (;;) {
@@ -156,6 +252,7 @@ async function sendNdjson(res: Response, chunks: AsyncIterator<string>, aborted:
       if (next.value === "") continue;
       if (!started) {
         res.writeHead(200, { "content-type": "application/x-ndjson" });
+        onHead(200);
         started = true;
       }
       // Both response types have write(string): boolean; TS cannot unify their overloads.
@@ -170,7 +267,10 @@ async function sendNdjson(res: Response, chunks: AsyncIterator<string>, aborted:
     }
     return;
   }
-  if (!started) res.writeHead(200, { "content-type": "application/x-ndjson" });
+  if (!started) {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    onHead(200);
+  }
   res.end();
 }
 
@@ -180,6 +280,7 @@ function respondError(
   res: Response,
   err: unknown,
   route: Route | undefined,
+  ex?: Exchange,
 ): void {
   const reply = errorReply(err);
   if (reply.status >= 500) {
@@ -188,8 +289,14 @@ function respondError(
     const context = { method: req.method, path, route: route?.path, status: reply.status };
     if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
     else services.logger.warn({ ...context, reason: reply.message }, "request failed");
+    // The error stream gets what the client got, never the internal cause.
+    services.streams.errorEvent(
+      `${req.method ?? "?"} ${path ?? "?"}: ${reply.status} ${reply.message}`,
+    );
   }
+  if (res.headersSent || res.writableEnded) return;
   writeError(res, reply.status, reply.message, reply.headers);
+  if (ex !== undefined) observeHead(services, req, ex, reply.status);
 }
 
 function parseTargetQuietly(url: string | undefined): string | undefined {

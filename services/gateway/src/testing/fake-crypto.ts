@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import {
   type Algorithm,
   type CiphertextItem,
@@ -22,6 +22,8 @@ import {
 
 interface StoredKey {
   readonly key: Buffer;
+  /** A 2024 key's HMAC key; keys without one answer hmac with 409, as KES 2024. */
+  readonly hmacKey?: Buffer;
   readonly algorithm?: Algorithm;
   readonly createdAt: string;
   readonly createdBy: string;
@@ -34,6 +36,8 @@ export interface FakeCrypto extends CryptoApi {
   before: ((op: string, options?: RequestOptions) => Promise<void> | void) | undefined;
   /** Page size of listKeys (small, to exercise paging). */
   pageSize: number;
+  /** What keyStoreStatus answers. */
+  status: KeyStoreStatus;
 }
 
 export function createFakeCrypto(): FakeCrypto {
@@ -44,6 +48,7 @@ export function createFakeCrypto(): FakeCrypto {
     listRequests: [],
     before: undefined,
     pageSize: 2,
+    status: { reachable: true, latencyMs: 0.3, backend: "fake", endpoint: "memory" },
     async createKey(name, createdBy, options) {
       await enter("createKey", options);
       if (keys.has(name)) throw errors.keyExists();
@@ -74,7 +79,7 @@ export function createFakeCrypto(): FakeCrypto {
         ...(k.algorithm === undefined ? {} : { algorithm: k.algorithm }),
         createdAt: k.createdAt,
         createdBy: k.createdBy,
-        hasHmac: false,
+        hasHmac: k.hmacKey !== undefined,
       };
     },
     async deleteKey(name, options) {
@@ -110,14 +115,15 @@ export function createFakeCrypto(): FakeCrypto {
       const { key } = get(name);
       return items.map((item) => open(key, item.ciphertext, item.context));
     },
-    async hmac(name, _message, options) {
+    async hmac(name, message, options) {
       await enter("hmac", options);
-      get(name);
-      throw errors.hmacUnsupported();
+      const { hmacKey } = get(name);
+      if (hmacKey === undefined) throw errors.hmacUnsupported();
+      return createHmac("sha256", hmacKey).update(message).digest();
     },
     async keyStoreStatus(options): Promise<KeyStoreStatus> {
       await enter("keyStoreStatus", options);
-      return { reachable: true, latencyMs: 1, backend: "fake", endpoint: "memory" };
+      return fake.status;
     },
     async close() {},
   };

@@ -1,7 +1,7 @@
 import type { KesConfig, PolicyConfig } from "@kes/config";
 import { silentLogger } from "@kes/core";
 import type { Route } from "../http/types.js";
-import { type Gateway, startGateway } from "../server.js";
+import { type Gateway, type GatewayOptions, startGateway } from "../server.js";
 import type { TestPki } from "./certs.js";
 import { createFakeCrypto, type FakeCrypto } from "./fake-crypto.js";
 
@@ -18,6 +18,7 @@ export function testConfig(
     admin?: string | null;
     policies?: Record<string, PolicyConfig>;
     ca?: string;
+    api?: KesConfig["api"];
   } = {},
 ): KesConfig {
   return {
@@ -27,7 +28,7 @@ export function testConfig(
     tls: { key: "", cert: "", ...(overrides.ca === undefined ? {} : { ca: overrides.ca }) },
     cache: { expiry: { any: 300_000, unused: 30_000, offline: 0 } },
     log: { error: true, audit: false },
-    api: {},
+    api: overrides.api ?? {},
     policies: overrides.policies ?? {
       "my-app": { ...MY_APP_POLICY, identities: [pki.app.identity] },
     },
@@ -51,6 +52,8 @@ export async function startTestGateway(
     auth?: "on" | "off";
     routes?: readonly Route[];
     crypto?: FakeCrypto;
+    /** Any other gateway option (metrics registry, log-stream buffer, logger...). */
+    extra?: Partial<GatewayOptions>;
   } = {},
 ): Promise<TestGateway> {
   const crypto = options.crypto ?? createFakeCrypto();
@@ -63,6 +66,7 @@ export async function startTestGateway(
     tls: pki.server,
     version: { version: "test", commit: "abc" },
     ...(options.routes === undefined ? {} : { routes: options.routes }),
+    ...options.extra,
   });
   return { gateway, crypto, port: gateway.port, close: () => gateway.close(1_000) };
 }

@@ -1,0 +1,249 @@
+import type { CryptoApi } from "@kes/core";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { systemStats } from "./system.js";
+
+/**
+ * The gateway's Prometheus metrics: KES's own families exactly as KES names them (kes-api.md
+ * §8.2, unchanged 2022–2025), and our `kes_ts_` families, which cannot collide with KES's.
+ * kes-go's Metrics() needs exactly one sample in every KES family except the three request
+ * counters, so the gauges and the histogram carry no labels.
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** A request started (kes_http_request_active + 1). */
+  begin(): void;
+  /** A request finished (kes_http_request_active - 1). */
+  end(): void;
+  /** The status line went out `seconds` after the request arrived. */
+  responded(status: number, seconds: number): void;
+  auditEvent(): void;
+  errorEvent(): void;
+  /** `crypto` with each call timed (kes_ts_crypto_call_duration_seconds{method}). */
+  instrumentCrypto(crypto: CryptoApi): CryptoApi;
+}
+
+/** kes_http_response_time's buckets, as KES. */
+export const RESPONSE_TIME_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 3, 5, 10];
+
+type CounterChild = ReturnType<Counter<"code">["labels"]>;
+
+export function createGatewayMetrics(registry: Registry, startedAt: number): GatewayMetrics {
+  const registers = [registry];
+  const success = reuse(
+    registry,
+    "kes_http_request_success",
+    () =>
+      new Counter({
+        name: "kes_http_request_success",
+        help: "Number of requests that have been served successfully.",
+        labelNames: ["code"],
+        registers,
+      }),
+  );
+  const error = reuse(
+    registry,
+    "kes_http_request_error",
+    () =>
+      new Counter({
+        name: "kes_http_request_error",
+        help: "Number of request that failed due to some error. (HTTP 4xx status code)",
+        labelNames: ["code"],
+        registers,
+      }),
+  );
+  const failure = reuse(
+    registry,
+    "kes_http_request_failure",
+    () =>
+      new Counter({
+        name: "kes_http_request_failure",
+        help: "Number of request that failed due to some internal failure. (HTTP 5xx status code)",
+        labelNames: ["code"],
+        registers,
+      }),
+  );
+  const active = reuse(
+    registry,
+    "kes_http_request_active",
+    () =>
+      new Gauge({
+        name: "kes_http_request_active",
+        help: "Number of active requests that are not finished, yet.",
+        registers,
+      }),
+  );
+  const latency = reuse(
+    registry,
+    "kes_http_response_time",
+    () =>
+      new Histogram({
+        name: "kes_http_response_time",
+        help: "Histogram of request response times spawning from 10ms to 10s.",
+        buckets: RESPONSE_TIME_BUCKETS,
+        registers,
+      }),
+  );
+  const errorEvents = reuse(
+    registry,
+    "kes_log_error_events",
+    () =>
+      new Counter({
+        name: "kes_log_error_events",
+        help: "Number of error log events written to the error log targets.",
+        registers,
+      }),
+  );
+  const auditEvents = reuse(
+    registry,
+    "kes_log_audit_events",
+    () =>
+      new Counter({
+        name: "kes_log_audit_events",
+        help: "Number of audit log events written to the audit log targets.",
+        registers,
+      }),
+  );
+  registerSystemGauges(registry, startedAt);
+  const cryptoCalls = reuse(
+    registry,
+    "kes_ts_crypto_call_duration_seconds",
+    () =>
+      new Histogram({
+        name: "kes_ts_crypto_call_duration_seconds",
+        help:
+          "Seconds the gateway waited for the crypto service, by method " +
+          "(a gRPC call in the split deployment, an in-process call under kes server).",
+        labelNames: ["method"],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+  );
+
+  // One child per status code, bound on first use: no label object per request.
+  const children = new Map<number, CounterChild>();
+  const child = (status: number): CounterChild => {
+    let c = children.get(status);
+    if (c === undefined) {
+      const family = status >= 500 ? failure : status >= 400 ? error : success;
+      c = family.labels(String(status));
+      children.set(status, c);
+    }
+    return c;
+  };
+
+  return {
+    registry,
+    begin: () => active.inc(),
+    end: () => active.dec(),
+    responded(status, seconds) {
+      // KES counts 2xx, 4xx and 5xx; redirects are answered before its handlers run.
+      if (status >= 200 && !(status >= 300 && status < 400)) child(status).inc();
+      latency.observe(seconds);
+    },
+    auditEvent: () => auditEvents.inc(),
+    errorEvent: () => errorEvents.inc(),
+    instrumentCrypto: (crypto) => timeCrypto(crypto, cryptoCalls),
+  };
+}
+
+/** The registered metric of that name, or a new one: several gateways may share a registry. */
+function reuse<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+function registerSystemGauges(registry: Registry, startedAt: number): void {
+  const gauge = (name: string, help: string, value: () => number) =>
+    reuse(
+      registry,
+      name,
+      () =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(value());
+          },
+        }),
+    );
+  gauge(
+    "kes_system_up_time",
+    "The time the server has been up and running in seconds.",
+    () =>
+      // KES reports 10 ms resolution.
+      Math.round((Date.now() - startedAt) / 10) / 100,
+  );
+  gauge(
+    "kes_system_num_cpu",
+    "The number of logical CPUs available on the system.",
+    () => systemStats().numCpu,
+  );
+  gauge(
+    "kes_system_num_cpu_used",
+    "The number of logical CPUs usable by the server.",
+    () => systemStats().numCpuUsed,
+  );
+  gauge(
+    "kes_system_num_threads",
+    "The number of threads of the server process.",
+    () => systemStats().threads,
+  );
+  gauge(
+    "kes_system_mem_heap_used",
+    "The number of bytes used on the heap.",
+    () => systemStats().heapUsed,
+  );
+  gauge(
+    "kes_system_mem_heap_objects",
+    "The number of objects allocated on the heap.",
+    () => systemStats().heapObjects,
+  );
+  gauge(
+    "kes_system_mem_stack_used",
+    "The number of bytes used on the stack.",
+    () => systemStats().stackUsed,
+  );
+}
+
+type Timer = ReturnType<Histogram<"method">["labels"]>;
+
+/** A CryptoApi whose every call is timed with a child histogram bound once per method. */
+function timeCrypto(crypto: CryptoApi, histogram: Histogram<"method">): CryptoApi {
+  const timers = new Map<string, Timer>();
+  const timer = (method: string): Timer => {
+    let t = timers.get(method);
+    if (t === undefined) {
+      t = histogram.labels(method);
+      timers.set(method, t);
+    }
+    return t;
+  };
+  const timed =
+    <A extends unknown[], R>(method: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      const started = performance.now();
+      const done = () => timer(method).observe((performance.now() - started) / 1000);
+      try {
+        const result = call(...args);
+        result.then(done, done);
+        return result;
+      } catch (err) {
+        done();
+        return Promise.reject(err);
+      }
+    };
+  return {
+    createKey: timed("createKey", crypto.createKey.bind(crypto)),
+    importKey: timed("importKey", crypto.importKey.bind(crypto)),
+    describeKey: timed("describeKey", crypto.describeKey.bind(crypto)),
+    deleteKey: timed("deleteKey", crypto.deleteKey.bind(crypto)),
+    listKeys: timed("listKeys", crypto.listKeys.bind(crypto)),
+    generate: timed("generate", crypto.generate.bind(crypto)),
+    encrypt: timed("encrypt", crypto.encrypt.bind(crypto)),
+    decrypt: timed("decrypt", crypto.decrypt.bind(crypto)),
+    bulkDecrypt: timed("bulkDecrypt", crypto.bulkDecrypt.bind(crypto)),
+    hmac: timed("hmac", crypto.hmac.bind(crypto)),
+    keyStoreStatus: timed("keyStoreStatus", crypto.keyStoreStatus.bind(crypto)),
+    close: () => crypto.close(),
+  };
+}
