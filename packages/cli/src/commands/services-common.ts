@@ -1,0 +1,151 @@
+import { readFile } from "node:fs/promises";
+import type { InternalTlsConfig, KesConfig, ServicesConfig } from "@kes/config";
+import { createLogger, type Logger } from "@kes/core";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+/** The flags every split service takes. */
+export interface ServiceFlags {
+  readonly config?: string;
+  readonly insecureInternal?: boolean;
+}
+
+/** How long in-flight requests or calls may take to finish after SIGINT/SIGTERM. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** What a split service works from: the config, its logger and the internal TLS (or none). */
+export interface ServiceSetup {
+  readonly config: KesConfig;
+  readonly services: ServicesConfig;
+  /** undefined only with --insecure-internal. */
+  readonly tls: InternalTlsConfig | undefined;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+/**
+ * Loads the config and decides the internal TLS. Key material crosses the network between the
+ * services, so without `services.tls` a service refuses to start unless told
+ * `--insecure-internal`, which is then announced loudly.
+ */
+export async function setUpService(
+  name: "gateway" | "crypto" | "keystore",
+  flags: ServiceFlags,
+  io: CliIo,
+): Promise<ServiceSetup> {
+  if (flags.config === undefined) {
+    throw new CliError(`no config file: use kes ${name} --config <file>`);
+  }
+  const { ConfigError, formatConfigWarning, loadConfig, SERVICES_DEFAULTS } = await import(
+    "@kes/config"
+  );
+  let config: KesConfig;
+  try {
+    config = await loadConfig(flags.config, { env: io.env as NodeJS.ProcessEnv });
+  } catch (err) {
+    // Already `file:line: path: what is wrong`.
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const logger = createLogger({
+    name: `kes-${name}`,
+    ...(config.log.error ? {} : { level: "fatal" }),
+  });
+  for (const warning of config.warnings) logger.warn(formatConfigWarning(flags.config, warning));
+  const services = config.services ?? SERVICES_DEFAULTS;
+  const tls = flags.insecureInternal === true ? undefined : services.tls;
+  if (flags.insecureInternal === true) {
+    io.stderr.write(
+      "WARNING: --insecure-internal: internal gRPC WITHOUT TLS. Key material crosses the network " +
+        "in plaintext and any peer can call this service. For local debugging only.\n",
+    );
+    logger.warn("internal gRPC without TLS (--insecure-internal)");
+  } else if (tls === undefined) {
+    throw new CliError(
+      `${flags.config}: services.tls: missing: kes ${name} needs the internal CA and its own ` +
+        "certificate and key (services.tls.ca, .cert, .key; kes tool certs internal makes them), " +
+        "or --insecure-internal for local debugging",
+    );
+  }
+  return { config, services, tls, logger, version: await cliVersion() };
+}
+
+async function cliVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+    return String(pkg.version ?? "<unknown>");
+  } catch {
+    return "<unknown>";
+  }
+}
+
+/** Why a listener could not start, in words an operator can act on. */
+export function listenError(err: unknown, address: string): unknown {
+  const text = `${(err as NodeJS.ErrnoException).code ?? ""} ${err instanceof Error ? err.message : ""}`;
+  if (text.includes("EADDRINUSE")) {
+    return new CliError(`cannot listen on ${address}: the address is already in use`);
+  }
+  if (text.includes("EACCES"))
+    return new CliError(`cannot listen on ${address}: permission denied`);
+  if (text.includes("EADDRNOTAVAIL")) {
+    return new CliError(`cannot listen on ${address}: no network interface has that IP address`);
+  }
+  return err;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+export function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      const again = () => {
+        logger.warn("second signal: exiting without waiting for requests");
+        logger.flush();
+        process.exit(1);
+      };
+      process.once("SIGINT", again);
+      process.once("SIGTERM", again);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/**
+ * Waits for SIGINT/SIGTERM, then runs `stop` (which lets in-flight work finish) and returns.
+ * If something keeps the event loop alive after that, the process exits anyway.
+ */
+export async function serveUntilSignal(
+  logger: Logger,
+  stop: () => Promise<Record<string, unknown> | undefined>,
+): Promise<void> {
+  const signal = await untilSignal(logger);
+  logger.info({ signal }, "shutting down: letting in-flight work finish");
+  setTimeout(() => process.exit(process.exitCode ?? 0), SHUTDOWN_GRACE_MS + 5_000).unref();
+  const summary = await stop();
+  logger.info(summary ?? {}, "stopped");
+  logger.flush();
+}
+
+/** One banner line, aligned like `kes server`'s. */
+export function bannerLine(label: string, value: string, note = ""): string {
+  const text = note === "" ? value : `${value.padEnd(22)} ${note}`;
+  return `${label.padEnd(12)}${text}\n`;
+}
+
+/** The banner's internal TLS line. */
+export function internalTlsLine(tls: InternalTlsConfig | undefined, peers: string): string {
+  return tls === undefined
+    ? bannerLine("Internal", "plaintext", "--insecure-internal: for local debugging only")
+    : bannerLine("Internal", "mutual TLS", peers);
+}
+
+/** `services.*.listen` (validated by the config) as host and port; "" = every interface. */
+export function splitListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
+  if (m === null) throw new CliError(`'${listen}' is not a host:port address`);
+  const host = m[1] ?? m[2] ?? "";
+  return { host: host === "" ? "0.0.0.0" : host, port: Number(m[3]) };
+}

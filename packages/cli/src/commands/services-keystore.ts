@@ -1,0 +1,81 @@
+import { arch, platform } from "node:os";
+import type { KeystoreConfig } from "@kes/config";
+import type { KeyStore } from "@kes/core";
+import {
+  type KeyStoreServer,
+  type OpenKeyStoreOptions,
+  openKeyStore,
+  serveKeyStore,
+} from "@kes/keystore-service";
+import { CliError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import {
+  bannerLine,
+  internalTlsLine,
+  listenError,
+  type ServiceFlags,
+  SHUTDOWN_GRACE_MS,
+  serveUntilSignal,
+  setUpService,
+  splitListen,
+} from "./services-common.js";
+
+/**
+ * `kes keystore --config F`: the keystore service alone. It opens the config's keystore and
+ * serves it over gRPC on `services.keystore.listen` to crypto processes only.
+ */
+export async function runKeystore(flags: ServiceFlags, io: CliIo): Promise<void> {
+  const { config, services, tls, logger, version } = await setUpService("keystore", flags, io);
+  const listen = services.keystore.listen;
+  const { host, port } = splitListen(listen);
+  let store: KeyStore;
+  try {
+    store = await openKeyStore(config.keystore, {
+      logger: logger.child({ component: "keystore" }),
+      ...pluginOptions(config.keystore),
+    });
+  } catch (err) {
+    throw new CliError(
+      `cannot open the keystore: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  let server: KeyStoreServer;
+  try {
+    server = await serveKeyStore(store, {
+      host,
+      port,
+      logger,
+      ...(tls === undefined ? {} : { tls, allowedPeers: ["crypto"] as const }),
+    });
+  } catch (err) {
+    await store.close().catch(() => {});
+    logger.flush();
+    throw listenError(err, listen);
+  }
+  const backend = store.endpoint === "" ? store.kind : `${store.kind}: ${store.endpoint}`;
+  io.stdout.write(
+    [
+      bannerLine("Version", version, `${platform()}/${arch()}`),
+      bannerLine("Service", "keystore"),
+      bannerLine("Listening", server.address),
+      bannerLine("Keystore", backend),
+      internalTlsLine(tls, "accepts: crypto"),
+    ].join(""),
+  );
+  await serveUntilSignal(logger, async () => {
+    await server.close(SHUTDOWN_GRACE_MS);
+    await store.close();
+    return undefined;
+  });
+}
+
+// A keystore plug-in reached over gRPC: its TLS material and deadline from the config.
+function pluginOptions(keystore: KeystoreConfig): Pick<OpenKeyStoreOptions, "grpc"> {
+  if (keystore.kind !== "grpc") return {};
+  return {
+    grpc: {
+      ...(keystore.tls === undefined ? {} : { tls: keystore.tls }),
+      ...(keystore.timeoutMs === undefined ? {} : { timeoutMs: keystore.timeoutMs }),
+    },
+  };
+}

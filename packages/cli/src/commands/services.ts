@@ -1,0 +1,49 @@
+import { type Command, Option } from "commander";
+import { type CliIo, processIo } from "../io.js";
+import type { ServiceFlags } from "./services-common.js";
+import type { GatewayFlags } from "./services-gateway.js";
+
+const INSECURE_HELP =
+  "run internal gRPC without TLS (refused otherwise when services.tls is missing): debugging only";
+
+/**
+ * Registers `kes gateway`, `kes crypto` and `kes keystore`: each runs one service of the split
+ * deployment as its own process (docs/deployment.md). `kes server` still runs all three in one.
+ */
+export function register(program: Command, io: CliIo = processIo()): void {
+  program
+    .command("gateway")
+    .description("start the HTTPS KES API alone; key operations go to crypto services over gRPC")
+    .option("--config <file>", "the config file (YAML) with a services section")
+    .option("--addr <ip:port>", "listen on this address (default: the config's, 0.0.0.0:7373)")
+    .addOption(
+      new Option(
+        "--auth <on|off>",
+        "verify client certificates; off: required, not verified",
+      ).choices(["on", "off"]),
+    )
+    .option("--insecure-internal", INSECURE_HELP)
+    .action(async (flags: GatewayFlags) => {
+      // Service modules load only when a service starts: other commands start faster.
+      const { runGateway } = await import("./services-gateway.js");
+      await runGateway(flags, io);
+    });
+  program
+    .command("crypto")
+    .description("start the crypto service alone: master keys, key cache and all cryptography")
+    .option("--config <file>", "the config file (YAML) with a services section")
+    .option("--insecure-internal", INSECURE_HELP)
+    .action(async (flags: ServiceFlags) => {
+      const { runCrypto } = await import("./services-crypto.js");
+      await runCrypto(flags, io);
+    });
+  program
+    .command("keystore")
+    .description("start the keystore service alone, in front of the config's keystore")
+    .option("--config <file>", "the config file (YAML) with a services section")
+    .option("--insecure-internal", INSECURE_HELP)
+    .action(async (flags: ServiceFlags) => {
+      const { runKeystore } = await import("./services-keystore.js");
+      await runKeystore(flags, io);
+    });
+}
