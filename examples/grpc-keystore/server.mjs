@@ -10,12 +10,15 @@ import { healthService } from "./lib/health-service.mjs";
 import { keyStoreHandlers } from "./lib/keystore-service.mjs";
 import { log } from "./lib/log.mjs";
 import { createMemoryStore } from "./lib/memory-store.mjs";
+import { openCalls } from "./lib/open-calls.mjs";
 import { parseServerOptions, SERVER_USAGE, UsageError } from "./lib/options.mjs";
 import { loadServices } from "./lib/protos.mjs";
 import { serverCredentials } from "./lib/tls.mjs";
 
 /** How long a shutdown waits for calls in flight before it cancels them. */
 const GRACE_MS = 5_000;
+/** How long an idle server waits for its connections to close by themselves. */
+const SETTLE_MS = 500;
 
 async function main() {
   const options = parseServerOptions(process.argv.slice(2), process.env);
@@ -29,7 +32,8 @@ async function main() {
     options.file === undefined ? createMemoryStore() : await openFileStore(options.file);
 
   const health = healthService(store);
-  const server = new Server();
+  const calls = openCalls();
+  const server = new Server({ interceptors: [calls.interceptor] });
   server.addService(services.keyStore.service, keyStoreHandlers(store, log));
   server.addService(services.health.service, health.handlers);
 
@@ -49,7 +53,7 @@ async function main() {
   if (options.tls === undefined) {
     log.warn("plaintext HTTP/2 is for local tests only: use --cert, --key and --ca otherwise");
   }
-  stopOnSignals(server, store, health);
+  stopOnSignals(server, store, health, calls);
 }
 
 function bind(server, address, credentials) {
@@ -61,7 +65,7 @@ function bind(server, address, credentials) {
   });
 }
 
-function stopOnSignals(server, store, health) {
+function stopOnSignals(server, store, health, calls) {
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) {
@@ -71,7 +75,7 @@ function stopOnSignals(server, store, health) {
     stopping = true;
     log.info(`${signal}: refusing new calls, finishing the ones in flight`);
     health.stop();
-    await shutdown(server);
+    await shutdown(server, calls);
     await store.close();
     log.info("stopped");
   };
@@ -88,18 +92,24 @@ function stopOnSignals(server, store, health) {
   }
 }
 
-function shutdown(server) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      log.warn(`calls still running after ${GRACE_MS} ms: cancelling them`);
-      server.forceShutdown();
-      resolve();
-    }, GRACE_MS);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+/**
+ * Refuses new calls and lets the open ones finish, for up to GRACE_MS. Once none is open,
+ * tryShutdown normally completes at once; if it has not after SETTLE_MS (see open-calls.mjs
+ * for why it may not), the idle connections left are closed.
+ */
+async function shutdown(server, calls) {
+  const closed = new Promise((resolve) => server.tryShutdown(() => resolve(true)));
+  const after = (ms) => new Promise((resolve) => setTimeout(() => resolve(false), ms));
+  const deadline = Date.now() + GRACE_MS;
+  while (calls.count > 0 && Date.now() < deadline) {
+    if (await Promise.race([closed, after(20)])) return;
+  }
+  if (calls.count > 0) {
+    log.warn(`${calls.count} calls still open after ${GRACE_MS} ms: cancelling them`);
+  } else if (await Promise.race([closed, after(SETTLE_MS)])) {
+    return;
+  }
+  server.forceShutdown();
 }
 
 main().catch((err) => {

@@ -282,3 +282,29 @@ describe("example plug-in: mutual TLS", () => {
     assert.deepEqual(await plugin.stop(), { code: 0, signal: null });
   });
 });
+
+describe("example plug-in: shutdown", () => {
+  it("finishes the calls in flight on SIGTERM, then exits 0 with every write on disk", async () => {
+    const file = join(dir, "shutdown.json");
+    const plugin = await startExampleKeystore(["--file", file]);
+    const store = connectKeyStore({ endpoint: plugin.endpoint, timeoutMs: 20_000 });
+    await store.list({ prefix: "" }); // connected before the writes start
+    // Each create rewrites the whole file, so 20 of 512 KiB take a while: SIGTERM comes mid-way.
+    const names = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    const writes = Promise.allSettled(
+      names.map((n) => store.create(n, new Uint8Array(512 * 1024).fill(n.charCodeAt(2)))),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = plugin.stop("SIGTERM");
+    const results = await writes;
+    assert.deepEqual(
+      results.map((r) => (r.status === "fulfilled" ? "ok" : String(r.reason))),
+      names.map(() => "ok"),
+    );
+    assert.deepEqual(await stopped, { code: 0, signal: null });
+    assert.doesNotMatch(plugin.process.stderr, /cancelling/);
+    await store.close();
+    const saved = JSON.parse(await readFile(file, "utf8")) as { values: Record<string, string> };
+    assert.deepEqual(Object.keys(saved.values), names);
+  });
+});

@@ -3,8 +3,9 @@
  * JavaScript on @grpc/grpc-js, a different gRPC stack from ours), running as a separate process
  * and reached through connectKeyStore, exactly as KES reaches any plug-in:
  * - in memory, one process shared by every test (as an external service would be);
- * - in a JSON file, a fresh process and file per test, and "re-open" is a real restart of the
- *   process on the same file, so persistence is checked across processes;
+ * - in a JSON file, emptied before each test (so the suite's checks for an unshared store
+ *   apply), where "re-open" is a real restart of the process on the same file, so persistence
+ *   is checked across processes;
  * - over mutual TLS with certificates from our own CA.
  */
 import assert from "node:assert/strict";
@@ -12,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import type { KeyStore } from "@kes/core";
+import { type KeyStore, listAll } from "@kes/core";
 import { createCertificateAuthority, issueCertificate } from "@kes/identity";
 import { keystoreContract } from "@kes/keystore-contract";
 import { connectKeyStore, type KeyStoreClientTls } from "@kes/keystore-service";
@@ -60,24 +61,37 @@ keystoreContract(
   { shared: true, backend: "memory" },
 );
 
+/** The file-mode plug-in: one process at a time on one file; "re-open" replaces it. */
+let filePlugin: Promise<ExampleKeystore> | undefined;
+const fileOf = lazily(async () => join(await tempDir(), "keys.json"));
+
+async function startFilePlugin(): Promise<ExampleKeystore> {
+  return startExampleKeystore(["--file", await fileOf()]);
+}
+
+/** Deletes every name, so each test starts from the empty store an unshared suite expects. */
+async function emptied(store: KeyStore): Promise<KeyStore> {
+  const names: string[] = [];
+  for await (const name of listAll(store, "")) names.push(name);
+  for (const name of names) await store.delete(name);
+  return store;
+}
+
 keystoreContract(
-  "example grpc-js plug-in, JSON file (a process per test, restarted on re-open)",
+  "example grpc-js plug-in, JSON file (re-open restarts the process on the same file)",
   async () => {
-    const file = join(await tempDir(), "keys.json");
-    let plugin = await startExampleKeystore(["--file", file]);
-    const store = connect(plugin);
+    filePlugin ??= startFilePlugin();
+    const store = await emptied(connect(await filePlugin));
     return {
       store,
       async reopen() {
         // A graceful stop and a new process on the same file: what survives is on disk.
-        assert.deepEqual(await plugin.stop("SIGTERM"), { code: 0, signal: null });
-        plugin = await startExampleKeystore(["--file", file]);
-        return connect(plugin);
+        const old = await filePlugin;
+        assert.deepEqual(await old?.stop("SIGTERM"), { code: 0, signal: null });
+        filePlugin = startFilePlugin();
+        return connect(await filePlugin);
       },
-      async cleanup() {
-        await store.close();
-        await plugin.stop("SIGTERM");
-      },
+      cleanup: () => store.close(),
     };
   },
   { backend: "json-file" },
