@@ -1,4 +1,4 @@
-import { type Logger, pino } from "pino";
+import { pino } from "pino";
 
 /**
  * The in-process event bus behind /v1/log/audit and /v1/log/error (kes-api.md §8.3, §8.4).
@@ -72,8 +72,8 @@ export interface LogStreamsOptions {
   readonly onError?: () => void;
   /** Bytes a subscriber may leave unread before it is dropped. Default 1 MiB. */
   readonly bufferLimit?: number;
-  /** Where audit records go when auditToStdout is on. Default: a pino logger on stdout. */
-  readonly stdout?: Logger;
+  /** Where audit lines go when auditToStdout is on. Default: pino's asynchronous stdout. */
+  readonly stdout?: { write(line: string): unknown };
 }
 
 export interface LogStreams {
@@ -99,12 +99,10 @@ export function createLogStreams(options: LogStreamsOptions): LogStreams {
   const error = new EventBus();
   let toStdout = options.auditToStdout;
   let stdout = options.stdout;
-  const stdoutLogger = () => {
-    // Bare records, exactly the JSON lines KES prints: no level, time, pid or hostname.
-    stdout ??= pino(
-      { base: null, timestamp: false, formatters: { level: () => ({}) } },
-      pino.destination({ dest: 1, sync: false }),
-    );
+  // Bare records, exactly the JSON lines KES prints (no level, time, pid or hostname), through
+  // pino's buffered writer so a slow stdout never blocks a request.
+  const out = () => {
+    stdout ??= pino.destination({ dest: 1, sync: false });
     return stdout;
   };
   return {
@@ -116,7 +114,7 @@ export function createLogStreams(options: LogStreamsOptions): LogStreams {
     },
     auditEvent(event) {
       audit.publish(event);
-      if (toStdout) stdoutLogger().info(event);
+      if (toStdout) out().write(`${JSON.stringify(event)}\n`);
     },
     errorEvent(text) {
       options.onError?.();

@@ -227,7 +227,9 @@ async function sendEvents(
       { limit },
       "log stream client dropped: it left more than the buffer limit unread",
     );
-    res.destroy();
+    // HTTP/2: reset just this stream (CANCEL); HTTP/1.1: close the connection.
+    if ("stream" in res) res.stream.close(constants.NGHTTP2_CANCEL);
+    else res.destroy();
   } finally {
     unsubscribe();
   }

@@ -52,6 +52,8 @@ export async function startTestGateway(
     auth?: "on" | "off";
     routes?: readonly Route[];
     crypto?: FakeCrypto;
+    /** Load the server certificate from the config's tls.cert/tls.key files, not the test PKI. */
+    configTls?: boolean;
     /** Any other gateway option (metrics registry, log-stream buffer, logger...). */
     extra?: Partial<GatewayOptions>;
   } = {},
@@ -63,7 +65,7 @@ export async function startTestGateway(
     logger: silentLogger(),
     address: "127.0.0.1:0",
     auth: options.auth ?? "off",
-    tls: pki.server,
+    ...(options.configTls === true ? {} : { tls: pki.server }),
     version: { version: "test", commit: "abc" },
     ...(options.routes === undefined ? {} : { routes: options.routes }),
     ...options.extra,

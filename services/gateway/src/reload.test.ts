@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { connect } from "node:http2";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { connect as tlsConnect } from "node:tls";
+import type { KesConfig } from "@kes/config";
+import { createSelfSignedCertificate } from "@kes/identity";
+import { makeTestPki, type TestPki } from "./testing/certs.js";
+import { h2request } from "./testing/client.js";
+import {
+  MY_APP_POLICY,
+  startTestGateway,
+  type TestGateway,
+  testConfig,
+} from "./testing/harness.js";
+
+/** Gateway.reload (SIGHUP): the new config applies at once, nothing in flight fails. */
+
+/** The SHA-256 fingerprint of the certificate a fresh TLS handshake presents. */
+function serverFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: "127.0.0.1",
+      port,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["h2"],
+    });
+    socket.once("secureConnect", () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
+}
+
+describe("gateway reload", () => {
+  let pki: TestPki;
+  let gw: TestGateway;
+  let config: KesConfig;
+  const app = (method: string, path: string) => h2request(gw.port, pki.app, { method, path });
+
+  before(async () => {
+    pki = await makeTestPki();
+    config = {
+      ...testConfig(pki),
+      tls: { cert: join(pki.dir, "server.crt"), key: join(pki.dir, "server.key") },
+    };
+    // No PEM override: the certificate comes from the config's files, as under `kes server`.
+    gw = await startTestGateway(pki, { config, configTls: true });
+  });
+  after(async () => {
+    await gw?.close();
+    await pki?.cleanup();
+  });
+
+  it("a new policy applies to the next request, with none failing under traffic", async () => {
+    gw.crypto.keys.set("shared-key", {
+      key: Buffer.alloc(32, 1),
+      createdAt: "2023-01-01T00:00:00Z",
+      createdBy: "",
+    });
+    assert.equal((await app("GET", "/v1/key/describe/shared-key")).status, 403);
+    const session = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.app.certPem,
+      key: pki.app.keyPem,
+    });
+    const statuses: number[] = [];
+    let stop = false;
+    // Traffic the old and the new policy both allow, over one connection that stays open.
+    const traffic = (async () => {
+      while (!stop) {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/v1/key/generate/my-app-x",
+          "content-length": "2",
+        });
+        stream.end("{}");
+        stream.resume();
+        statuses.push(
+          await new Promise<number>((resolve, reject) => {
+            stream.once("response", (h) => resolve(Number(h[":status"])));
+            stream.once("error", reject);
+          }),
+        );
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      await gw.gateway.reload({
+        ...config,
+        policies: {
+          "my-app": {
+            ...MY_APP_POLICY,
+            allow: [...MY_APP_POLICY.allow, "/v1/key/describe/*"],
+            identities: [pki.app.identity],
+          },
+        },
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      stop = true;
+      await traffic;
+      session.close();
+    }
+    assert.ok(statuses.length > 5, `traffic ran (${statuses.length} requests)`);
+    assert.deepEqual(
+      new Set(statuses),
+      new Set([404]),
+      "generate of a missing key: 404, never a failure",
+    );
+    assert.equal(
+      (await app("GET", "/v1/key/describe/shared-key")).status,
+      200,
+      "the new policy applies",
+    );
+  });
+
+  it("a config that cannot be applied is refused and the previous one stays in force", async () => {
+    const before = await app("GET", "/v1/key/describe/shared-key");
+    await assert.rejects(
+      gw.gateway.reload({
+        ...config,
+        policies: {
+          a: { allow: [], deny: [], identities: [pki.app.identity] },
+          b: { allow: [], deny: [], identities: [pki.app.identity] },
+        },
+      }),
+      /assigned to both policy 'a' and 'b'/,
+    );
+    await assert.rejects(
+      gw.gateway.reload({ ...config, tls: { ...config.tls, cert: join(pki.dir, "missing.crt") } }),
+      /tls\.cert .*missing\.crt: cannot read the file/,
+    );
+    const afterwards = await app("GET", "/v1/key/describe/shared-key");
+    assert.equal(afterwards.status, before.status);
+    assert.equal(afterwards.status, 200);
+  });
+
+  it("a new certificate is presented to new connections; an open connection carries on", async () => {
+    const old = await serverFingerprint(gw.port);
+    const session = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.admin.certPem,
+      key: pki.admin.keyPem,
+    });
+    const ask = () =>
+      new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ":method": "GET", ":path": "/version" });
+        stream.resume();
+        stream.once("response", (h) => resolve(Number(h[":status"])));
+        stream.once("error", reject);
+      });
+    try {
+      assert.equal(await ask(), 200);
+      const fresh = await createSelfSignedCertificate({
+        subject: "localhost",
+        ip: ["127.0.0.1"],
+        usage: "server",
+        keyType: "ecdsa-p256",
+      });
+      await writeFile(join(pki.dir, "server2.crt"), fresh.certPem);
+      await writeFile(join(pki.dir, "server2.key"), fresh.keyPem);
+      await gw.gateway.reload({
+        ...config,
+        policies: {
+          "my-app": {
+            ...MY_APP_POLICY,
+            allow: [...MY_APP_POLICY.allow, "/v1/key/describe/*"],
+            identities: [pki.app.identity],
+          },
+        },
+        tls: { cert: join(pki.dir, "server2.crt"), key: join(pki.dir, "server2.key") },
+      });
+      const now = await serverFingerprint(gw.port);
+      assert.notEqual(now, old);
+      assert.equal(await ask(), 200, "the connection opened before the reload still works");
+    } finally {
+      session.close();
+    }
+  });
+
+  it("api.<path>.skip_auth can be turned on by a reload", async () => {
+    const noCert = () => h2request(gw.port, undefined, { method: "GET", path: "/v1/ready" });
+    assert.equal((await noCert()).status, 400);
+    await gw.gateway.reload({
+      ...config,
+      tls: { cert: join(pki.dir, "server2.crt"), key: join(pki.dir, "server2.key") },
+      api: { "/v1/ready": { skipAuth: true } },
+    });
+    assert.equal((await noCert()).status, 200);
+  });
+});
