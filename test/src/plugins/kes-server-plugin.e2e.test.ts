@@ -140,6 +140,13 @@ describe("kes server with the example plug-in as its keystore", () => {
     // A key KES used a moment ago is still in its cache.
     ok(await cli(["key", "dek", "-k", "my-key"]), "kes key dek of a cached key");
 
+    // KES also starts while its plug-in is down: it does not dial before the first request.
+    assert.deepEqual(await server.stop("SIGTERM"), { code: 0, signal: null });
+    server = await startKes(serverConfig(admin.identity, `http://127.0.0.1:${port}`));
+    const down = await cli(["key", "dek", "-k", "my-key"]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /bad gateway/);
+
     // The plug-in comes back on the same address: KES uses it again without a restart.
     plugin = await startExampleKeystore([
       "--file",
@@ -154,7 +161,7 @@ describe("kes server with the example plug-in as its keystore", () => {
   // The gaps below are outside this test's folder (packages/config, services/keystore,
   // packages/cli); each test is marked todo with what is missing, and passes once it is done.
 
-  it("accepts a bare host:port endpoint, as the keystore client and the docs allow", {
+  it("accepts a bare host:port endpoint, as connectKeyStore does", {
     todo: "packages/config rejects keystore.grpc.endpoint without http:// or https://",
   }, async () => {
     await server.stop("SIGTERM");
