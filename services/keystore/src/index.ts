@@ -24,3 +24,4 @@ export {
   type ServeKeyStoreOptions,
   serveKeyStore,
 } from "./grpc/server.js";
+export { instrumentKeyStore } from "./metrics.js";
