@@ -31,9 +31,16 @@ export class KeyCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #loading = new Map<string, Loading<V>>();
   readonly #timers: NodeJS.Timeout[];
+  readonly #stats: { hit(): void; miss(): void } | undefined;
 
-  constructor(load: (name: string) => Promise<V>, expiry?: Partial<CacheConfig["expiry"]>) {
+  /** `stats` counts hits (peek or get found it) and misses (get had to load or join a load). */
+  constructor(
+    load: (name: string) => Promise<V>,
+    expiry?: Partial<CacheConfig["expiry"]>,
+    stats?: { hit(): void; miss(): void },
+  ) {
     this.#load = load;
+    this.#stats = stats;
     const any = positiveOr(expiry?.any, DEFAULT_CACHE_EXPIRY.any);
     const unused = positiveOr(expiry?.unused, DEFAULT_CACHE_EXPIRY.unused);
     this.#timers = [setInterval(() => this.clear(), any), setInterval(() => this.#sweep(), unused)];
@@ -45,6 +52,7 @@ export class KeyCache<V> {
     const entry = this.#entries.get(name);
     if (entry === undefined) return undefined;
     entry.used = true;
+    this.#stats?.hit();
     return entry.value;
   }
 
@@ -52,6 +60,8 @@ export class KeyCache<V> {
   get(name: string): Promise<V> {
     const hit = this.peek(name);
     if (hit !== undefined) return Promise.resolve(hit);
+    // A miss is counted here, not in peek(): callers peek first and then get on a miss.
+    this.#stats?.miss();
     const pending = this.#loading.get(name);
     if (pending !== undefined) return pending.promise;
     const loading: Loading<V> = {

@@ -19,6 +19,8 @@ import {
   silentLogger,
   validateName,
 } from "@kes/core";
+import { instrumentKeyStore } from "@kes/keystore-service";
+import type { Registry } from "prom-client";
 import { KeyCache } from "./cache.js";
 import { abortable, callSignal } from "./deadline.js";
 import { AES256_GCM_SHA256, isAlgorithm, KEY_SIZE } from "./formats/aead.js";
@@ -26,6 +28,7 @@ import { FormatError } from "./formats/format-error.js";
 import { formatRfc3339 } from "./formats/rfc3339.js";
 import { type NewStoredKey, parseStoredKey, writeStoredKeyJson } from "./formats/stored-key.js";
 import { type MasterKey, openWith, sealWith, toMasterKey } from "./master-key.js";
+import { createCacheStats } from "./metrics.js";
 
 /** The crypto service in-process; the gRPC server serves it and the gRPC client mirrors it. */
 export type CryptoService = CryptoApi;
@@ -37,6 +40,11 @@ export interface CryptoServiceOptions {
   readonly logger?: Logger;
   /** Upper bound for a keystore call when the caller sets no deadline. Default 15 s (KES's). */
   readonly keystoreTimeoutMs?: number;
+  /**
+   * The process's Prometheus registry: key-cache hits/misses and keystore calls are counted
+   * on it (kes_ts_* families). Absent: nothing is measured.
+   */
+  readonly metrics?: Registry;
 }
 
 /** KES answers more than this many bulk ciphertexts with 400 `too many ciphertexts`. */
@@ -52,7 +60,10 @@ const PASS_THROUGH = new Set(["key_not_found", "key_exists", "invalid_argument"]
  * stops the cache and closes the keystore.
  */
 export function createCryptoService(options: CryptoServiceOptions): CryptoService {
-  const { keystore } = options;
+  const keystore =
+    options.metrics === undefined
+      ? options.keystore
+      : instrumentKeyStore(options.keystore, options.metrics);
   const logger = options.logger ?? silentLogger();
   const fallbackMs = options.keystoreTimeoutMs ?? DEFAULT_KEYSTORE_TIMEOUT_MS;
 
@@ -88,7 +99,11 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     }
   }
 
-  const cache = new KeyCache(load, options.cache);
+  const cache = new KeyCache(
+    load,
+    options.cache,
+    options.metrics === undefined ? undefined : createCacheStats(options.metrics),
+  );
 
   /** The key, from the cache without waiting when it is there. */
   function withKey<T>(
