@@ -6,7 +6,7 @@
 
 import { Server } from "@grpc/grpc-js";
 import { openFileStore } from "./lib/file-store.mjs";
-import { healthService } from "./lib/health-service.mjs";
+import { healthHandlers } from "./lib/health-service.mjs";
 import { keyStoreHandlers } from "./lib/keystore-service.mjs";
 import { log } from "./lib/log.mjs";
 import { createMemoryStore } from "./lib/memory-store.mjs";
@@ -31,11 +31,10 @@ async function main() {
   const store =
     options.file === undefined ? createMemoryStore() : await openFileStore(options.file);
 
-  const health = healthService(store);
   const calls = openCalls();
   const server = new Server({ interceptors: [calls.interceptor] });
   server.addService(services.keyStore.service, keyStoreHandlers(store, log));
-  server.addService(services.health.service, health.handlers);
+  server.addService(services.health.service, healthHandlers(store));
 
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   let port;
@@ -53,7 +52,7 @@ async function main() {
   if (options.tls === undefined) {
     log.warn("plaintext HTTP/2 is for local tests only: use --cert, --key and --ca otherwise");
   }
-  stopOnSignals(server, store, health, calls);
+  stopOnSignals(server, store, calls);
 }
 
 function bind(server, address, credentials) {
@@ -65,7 +64,7 @@ function bind(server, address, credentials) {
   });
 }
 
-function stopOnSignals(server, store, health, calls) {
+function stopOnSignals(server, store, calls) {
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) {
@@ -74,7 +73,6 @@ function stopOnSignals(server, store, health, calls) {
     }
     stopping = true;
     log.info(`${signal}: refusing new calls, finishing the ones in flight`);
-    health.stop();
     await shutdown(server, calls);
     await store.close();
     log.info("stopped");
