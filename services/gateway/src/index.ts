@@ -24,7 +24,11 @@ export type {
 } from "./http/types.js";
 export { type ListPattern, listPattern } from "./list-pattern.js";
 export { type ExpositionFormat, negotiate, render } from "./metrics/exposition.js";
-export { type GatewayMetrics, RESPONSE_TIME_BUCKETS } from "./metrics/gateway-metrics.js";
+export {
+  createMetricsRegistry,
+  type GatewayMetrics,
+  RESPONSE_TIME_BUCKETS,
+} from "./metrics/gateway-metrics.js";
 export { compilePolicies, type Policies, type PolicyInfo } from "./policy.js";
 export { API_TIMEOUT_MS, MAX_BODY, ROUTES } from "./routes.js";
 export { type Gateway, type GatewayOptions, startGateway } from "./server.js";

@@ -1,7 +1,7 @@
 import type { KesConfig } from "@kes/config";
 import { type CryptoApi, isKesError, type Logger } from "@kes/core";
 import { createCryptoService } from "@kes/crypto-service";
-import { type Gateway, parseAddress, startGateway } from "@kes/gateway";
+import { createMetricsRegistry, type Gateway, parseAddress, startGateway } from "@kes/gateway";
 import { openKeyStore } from "@kes/keystore-service";
 import { CliError } from "../errors.js";
 
@@ -66,10 +66,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `cannot open the keystore: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+  // One registry for the whole process: /v1/metrics shows the gateway's, crypto's and keystore's.
+  const metrics = createMetricsRegistry();
   const crypto = createCryptoService({
     keystore,
     cache: config.cache.expiry,
     logger: logger.child({ component: "crypto" }),
+    metrics,
   });
   let gateway: Gateway;
   try {
@@ -81,6 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       address,
       auth: options.auth,
       version: options.version,
+      metrics,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
     }).catch((err: unknown) => {
       throw listenError(err, address);
@@ -89,10 +93,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await crypto.close().catch(() => {});
     throw err;
   }
+  const stopReloading = reloadOnSighup(config, gateway, logger);
   return {
     gateway,
     keystore: { kind: keystore.kind, endpoint: keystore.endpoint },
     async close(graceMs) {
+      stopReloading();
       try {
         await gateway.close(graceMs);
       } finally {
@@ -108,4 +114,57 @@ function parseAddressOrFail(address: string): void {
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * SIGHUP re-reads the config file and applies it (KES: policies, identities, admin, api
+ * settings, TLS certificate and CAs, log.audit) without dropping connections. A config that
+ * does not load, or that changes the keystore (which needs a restart), is refused with its
+ * error logged, and the running config stays in force. Returns the uninstaller.
+ */
+function reloadOnSighup(initial: KesConfig, gateway: Gateway, logger: Logger): () => void {
+  let current = initial;
+  let queue = Promise.resolve();
+  const refuse = (reason: string) =>
+    logger.error(`config reload refused: ${reason}; the previous config stays in force`);
+  async function reload(): Promise<void> {
+    if (current.file === "") {
+      logger.warn("SIGHUP: nothing to reload (no config file, e.g. --dev)");
+      return;
+    }
+    const { formatConfigWarning, loadConfig } = await import("@kes/config");
+    let next: KesConfig;
+    try {
+      next = await loadConfig(current.file);
+    } catch (err) {
+      refuse(err instanceof Error ? err.message : String(err)); // file:line: path: what
+      return;
+    }
+    if (JSON.stringify(next.keystore) !== JSON.stringify(current.keystore)) {
+      refuse(`${next.file}: keystore: the keystore changed, which needs a restart of kes server`);
+      return;
+    }
+    try {
+      await gateway.reload(next);
+    } catch (err) {
+      refuse(`${next.file}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const w of next.warnings) logger.warn(formatConfigWarning(next.file, w));
+    for (const key of ["address", "cache", "keys"] as const) {
+      if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) {
+        logger.warn(`config reload: '${key}' changed; it takes effect at the next restart`);
+      }
+    }
+    if (next.log.error !== current.log.error) {
+      logger.warn("config reload: 'log.error' changed; it takes effect at the next restart");
+    }
+    current = next;
+  }
+  const onHangup = () => {
+    logger.info("SIGHUP: reloading the config");
+    queue = queue.then(reload).catch((err: unknown) => refuse(String(err)));
+  };
+  process.on("SIGHUP", onHangup);
+  return () => process.off("SIGHUP", onHangup);
 }

@@ -1,5 +1,5 @@
 import type { CryptoApi } from "@kes/core";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { systemStats } from "./system.js";
 
 /**
@@ -20,6 +20,14 @@ export interface GatewayMetrics {
   errorEvent(): void;
   /** `crypto` with each call timed (kes_ts_crypto_call_duration_seconds{method}). */
   instrumentCrypto(crypto: CryptoApi): CryptoApi;
+}
+
+/**
+ * A registry for one process's metrics, to share between its services (`kes server` passes it
+ * to the crypto service and the gateway), without callers depending on prom-client.
+ */
+export function createMetricsRegistry(): Registry {
+  return new Registry();
 }
 
 /** kes_http_response_time's buckets, as KES. */
