@@ -15,12 +15,12 @@ function refused(argv: string[], pattern: RegExp) {
 }
 
 describe("bench options", () => {
-  it("defaults: both protocols, 1/16/64, 8 s runs after a 2 s warm-up, docs updated", () => {
+  it("defaults: both protocols, 1/16/64, 6 s runs after a 2 s warm-up, docs updated", () => {
     const o = parse();
     assert.ok(o !== "help");
     assert.deepEqual(o.protocols, ["h2", "h1"]);
     assert.deepEqual(o.concurrency, [1, 16, 64]);
-    assert.deepEqual([o.durationMs, o.warmupMs, o.coldKeys], [8000, 2000, 3000]);
+    assert.deepEqual([o.durationMs, o.warmupMs, o.coldKeys], [6000, 2000, 2000]);
     assert.deepEqual(o.scenarios, ["ceiling", "kes-fs"]);
     assert.equal(o.docs, "/docs/performance.md");
     assert.equal(o.cpuProf, false);

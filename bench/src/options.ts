@@ -36,14 +36,14 @@ Runs generate+decrypt pairs against each scenario, one scenario at a time, and w
 bench/results/<date>.json and the table in docs/performance.md.
 
   --scenarios <list>     ceiling,kes-fs,kes-memory,split,cm-warm,cm-cold,ceiling-compat
-                         (default: all but ceiling-compat)
+                         (default: all)
   --concurrency <list>   concurrent pairs in flight (default 1,16,64)
   --protocols <list>     h2,h1 (default both)
-  --duration <d>         measured phase per run, Go duration (default 8s)
+  --duration <d>         measured phase per run, Go duration (default 6s)
   --pairs <n>            at most n pairs per measured phase (default 1000000)
   --warmup <d>           warm-up per run, not measured (default 2s)
   --warmup-pairs <n>     at most n warm-up pairs (default 100000)
-  --cold-keys <n>        distinct keys per cold-cache run (default 3000)
+  --cold-keys <n>        distinct keys per cold-cache run (default 2000)
   --load-processes <n>   load generator processes (default 1)
   --h2-sessions <n>      HTTP/2 sessions per load process (default 1)
   --request-timeout <d>  per request (default 10s)
@@ -140,11 +140,11 @@ export function parseOptions(
     scenarios: dedupe(scenarios),
     concurrency: dedupe(concurrency),
     protocols: dedupe(protocols),
-    durationMs: duration("--duration", v.duration ?? (quick ? "2s" : "8s"), 100),
+    durationMs: duration("--duration", v.duration ?? (quick ? "2s" : "6s"), 100),
     maxPairs: positiveInt("--pairs", v.pairs ?? "1000000"),
     warmupMs: duration("--warmup", v.warmup ?? (quick ? "1s" : "2s"), 0),
     warmupPairs: positiveInt("--warmup-pairs", v["warmup-pairs"] ?? "100000"),
-    coldKeys: positiveInt("--cold-keys", v["cold-keys"] ?? (quick ? "600" : "3000"), 1_000_000),
+    coldKeys: positiveInt("--cold-keys", v["cold-keys"] ?? (quick ? "600" : "2000"), 1_000_000),
     loadProcesses: positiveInt("--load-processes", v["load-processes"] ?? "1", 64),
     h2Sessions: positiveInt("--h2-sessions", v["h2-sessions"] ?? "1", 64),
     requestTimeoutMs: duration("--request-timeout", v["request-timeout"] ?? "10s", 1),

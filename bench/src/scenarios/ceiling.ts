@@ -29,11 +29,13 @@ export function ceilingScenario(h2Api: "stream" | "compat"): Scenario {
         ...["--ca", files.ca, "--admin", client.identity, "--create", BENCH_KEY],
         ...["--h2-api", h2Api],
       ];
-      const env =
+      const profile =
         ctx.profileDir === undefined
-          ? cleanEnv()
-          : cleanEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${ctx.profileDir}/ceiling` });
-      const process = startProcess("ceiling", globalThis.process.execPath, args, { env });
+          ? []
+          : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}/ceiling`];
+      const process = startProcess("ceiling", globalThis.process.execPath, [...profile, ...args], {
+        env: cleanEnv(),
+      });
       try {
         const [, endpoint = ""] = await process.waitForOutput(
           /^ceiling listening on (https:\/\/\S+)$/m,

@@ -27,11 +27,22 @@ export function baseConfig(pki: BenchPki): string {
   ].join("\n");
 }
 
-/** The environment of a KES server process: under `--cpu-prof` when profiling. */
-export function serverEnv(ctx: ScenarioContext, role: string): NodeJS.ProcessEnv {
-  if (ctx.profileDir === undefined) return cleanEnv();
+/**
+ * How to start a `kes` process: through the shim as a user would, or — when profiling — with
+ * node itself under `--cpu-prof` (Node 20 refuses that flag in NODE_OPTIONS), running the
+ * same script the shim runs.
+ */
+export function kesCommand(
+  ctx: ScenarioContext,
+  role: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  if (ctx.profileDir === undefined) return { command: BIN.kes, args: [...args] };
   const dir = join(ctx.profileDir, role.replace(/[^A-Za-z0-9_-]+/g, "-"));
-  return cleanEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+  return {
+    command: process.execPath,
+    args: ["--cpu-prof", `--cpu-prof-dir=${dir}`, BIN.kesScript, ...args],
+  };
 }
 
 /** Starts `kes server --config <file>` and waits for its banner's endpoint. */
@@ -40,15 +51,13 @@ export async function startKesServer(
   configFile: string,
   role = "kes server",
 ): Promise<{ process: ManagedProcess; endpoint: string }> {
-  const process = startProcess(role, BIN.kes, ["server", "--config", configFile], {
-    cwd: ctx.dir,
-    env: serverEnv(ctx, role),
-  });
-  const [, endpoint = ""] = await process.waitForOutput(
+  const { command, args } = kesCommand(ctx, role, ["server", "--config", configFile]);
+  const server = startProcess(role, command, args, { cwd: ctx.dir, env: cleanEnv() });
+  const [, endpoint = ""] = await server.waitForOutput(
     /^Endpoints\s+(https:\/\/127\.0\.0\.1:\d+)/m,
     30_000,
   );
-  return { process, endpoint };
+  return { process: server, endpoint };
 }
 
 export async function kesAvailable(): Promise<string | undefined> {

@@ -12,6 +12,8 @@ export const BIN = {
   sim: resolve(REPO_ROOT, "node_modules/.bin/ciphertrust-sim"),
   ksctl: resolve(REPO_ROOT, "node_modules/.bin/ksctl"),
   ceiling: resolve(REPO_ROOT, "bench/dist/ceiling-server.js"),
+  /** The script the kes shim runs; started directly with node when node flags are needed. */
+  kesScript: resolve(REPO_ROOT, "node_modules/@kes/cli/bin/kes.js"),
 };
 
 /** Settings a developer's shell may hold that must not change what the bench measures. */

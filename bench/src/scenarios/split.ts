@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { BENCH_KEY, baseConfig, serverEnv } from "./kes-server.js";
-import { BIN, type ManagedProcess, runCommand, startProcess } from "./processes.js";
+import { BENCH_KEY, baseConfig, kesCommand } from "./kes-server.js";
+import { BIN, cleanEnv, type ManagedProcess, runCommand, startProcess } from "./processes.js";
 import { waitUntilReady } from "./ready.js";
 import type { RunningScenario, Scenario, ScenarioContext } from "./types.js";
 
@@ -87,10 +87,8 @@ async function startSplit(ctx: ScenarioContext): Promise<RunningScenario> {
   try {
     let endpoint = "";
     for (const role of ROLES) {
-      const p = startProcess(role, BIN.kes, [role, "--config", configs[role]], {
-        cwd: ctx.dir,
-        env: serverEnv(ctx, role),
-      });
+      const { command, args } = kesCommand(ctx, role, [role, "--config", configs[role]]);
+      const p = startProcess(role, command, args, { cwd: ctx.dir, env: cleanEnv() });
       started.push(p);
       if (role === "gateway") {
         const [, url = ""] = await p.waitForOutput(
