@@ -222,7 +222,9 @@ describe("KES client: log streams", () => {
       }),
       300,
     );
-    const events = await collect(client.auditLog());
+    let opened = 0;
+    const events = await collect(client.auditLog({ onOpen: () => opened++ }));
+    assert.equal(opened, 1);
     assert.deepEqual(
       events.map((e) => [e.request.path, e.response.code, e.response.timeMs]),
       [

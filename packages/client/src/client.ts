@@ -80,6 +80,8 @@ export interface StreamOptions {
   readonly signal?: AbortSignal;
   /** Time to get the stream's answer (headers); default the client's timeoutMs. */
   readonly timeoutMs?: number;
+  /** Called once the server has answered 200 and events may follow. */
+  readonly onOpen?: () => void;
 }
 
 export interface RawRequest {
@@ -422,6 +424,7 @@ class HttpKesClient implements KesClient {
   ): AsyncGenerator<T> {
     const res = await this.call({ method: "GET", path, ...callOptions(options) });
     res.releaseDeadline();
+    options?.onOpen?.();
     for await (const line of res.lines()) yield res.decode(() => decode(line));
   }
 

@@ -2,17 +2,21 @@ import { isKesError } from "@kes/core";
 import { type Command, Option } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
+import { registerInfo } from "./identity-info.js";
+import { registerLs } from "./identity-ls.js";
 import { collect, type NewFlags, newIdentity } from "./identity-new.js";
 import { identityOf } from "./identity-of.js";
 
 /**
- * Registers `kes identity new|of` (2023 names) and the legacy `kes tool identity new|of` that
- * the KES user guides use (kes-api.md §9.3).
+ * Registers `kes identity new|of|info|ls` (2023 names) and the legacy `kes tool identity new|of`
+ * that the KES user guides use (kes-api.md §9.3).
  */
 export function register(program: Command, io: CliIo = processIo()): void {
   const identity = program.command("identity").description("create and show identities");
   registerNew(identity.command("new"), "identity", io);
   registerOf(identity.command("of"), io);
+  registerInfo(identity.command("info"), io);
+  registerLs(identity.command("ls"), io);
 
   // `tool` may be shared with other legacy commands: reuse it when it exists.
   const tool =
