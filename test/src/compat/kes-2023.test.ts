@@ -53,7 +53,12 @@ describe("KES 2023 transcripts replayed", { skip: dir === undefined && "no ../sh
       const { method, path } = step.request;
       it(`${file} ${step.name}: ${method} ${path}`, async () => {
         const res = await stack.request(caller, { method, path, ...requestBody(step, values) });
-        const ours: Answer = { status: res.status, content_type: res.contentType, body: res.body };
+        const answer: Answer = {
+          status: res.status,
+          content_type: res.contentType,
+          body: res.body,
+        };
+        const ours = step.request.path === "/v1/api" ? withoutAdditions(answer) : answer;
         answers.set(`${file}#${step.name}`, ours);
         const where = `${file} ${step.name}`;
         const gap = gaps.find((g) => g.transcript === file && g.step === step.name);
@@ -102,6 +107,28 @@ describe("KES 2023 transcripts replayed", { skip: dir === undefined && "no ../sh
     }
   });
 });
+
+/**
+ * APIs we serve beyond KES 2023, each with the /v1/api row it must have. They are checked
+ * here and left out of the comparison with the 2023 recording (see known-gaps.md).
+ */
+const ADDED_APIS: readonly Record<string, unknown>[] = [
+  { method: "PUT", path: "/v1/key/hmac/", max_body: 1_048_576, timeout: 15, verify_auth: true },
+];
+
+function withoutAdditions(answer: Answer): Answer {
+  if (answer.status !== 200) return answer;
+  const rows = JSON.parse(answer.body) as Record<string, unknown>[];
+  for (const added of ADDED_APIS) {
+    assert.deepEqual(
+      rows.filter((r) => r.path === added.path),
+      [added],
+      "/v1/api: an added API",
+    );
+  }
+  const kept = rows.filter((r) => !ADDED_APIS.some((a) => a.path === r.path));
+  return { ...answer, body: `${JSON.stringify(kept)}\n` };
+}
 
 /** The request body: a JSON value (with our earlier answers substituted) or raw text. */
 function requestBody(step: Step, values: ValueMap): { body?: string } {

@@ -123,6 +123,19 @@ const VOLATILE: Readonly<Record<string, RegExp>> = {
   commit: /^.+$/,
 };
 
+/**
+ * /v1/status figures of the machine that answers: compared as non-negative integers, with the
+ * unit rules of kes-api.md §2.3 (uptime: whole seconds in nanoseconds; latency: at least 1 ms).
+ */
+const MEASURED: Readonly<Record<string, (n: number) => boolean>> = {
+  uptime: (n) => n % 1_000_000_000 === 0,
+  num_cpu: (n) => n >= 1,
+  num_cpu_used: (n) => n >= 1,
+  mem_heap_used: (n) => n > 0,
+  mem_stack_used: () => true,
+  keystore_latency: (n) => n >= 1,
+};
+
 // Timestamps differ by microseconds between fields of one recording, and version and commit
 // were both "<unknown>": never mapped.
 const UNMAPPED = new Set(["created_at", "version", "commit"]);
@@ -190,6 +203,14 @@ function assertShape(
     for (const [k, v] of Object.entries(expected)) {
       assertShape(`${where}.${k}`, ours[k], v, k, values);
     }
+    return;
+  }
+  const measured = field === undefined ? undefined : MEASURED[field];
+  if (measured !== undefined && typeof expected === "number") {
+    assert.ok(
+      typeof ours === "number" && Number.isInteger(ours) && ours >= 0 && measured(ours),
+      `${where}: expected a measured figure, got ${JSON.stringify(ours)}`,
+    );
     return;
   }
   const format = field === undefined ? undefined : VOLATILE[field];
