@@ -315,7 +315,10 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
           "content-type": "application/json",
           "content-length": Buffer.byteLength(out.body),
         });
-        stream.end(out.body);
+        // write() then end(), as the compat layer does: end(body) made Node 20 build an
+        // ERR_STREAM_DESTROYED for most responses (the stream closes before the write callback).
+        stream.write(out.body);
+        stream.end();
       });
     });
   }
