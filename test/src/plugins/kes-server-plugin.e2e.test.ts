@@ -158,12 +158,7 @@ describe("kes server with the example plug-in as its keystore", () => {
     ok(await cli(["key", "dek", "-k", "after-outage"]), "kes key dek after the outage");
   });
 
-  // The gaps below are outside this test's folder (packages/config, services/keystore,
-  // packages/cli); each test is marked todo with what is missing, and passes once it is done.
-
-  it("accepts a bare host:port endpoint, as connectKeyStore does", {
-    todo: "packages/config rejects keystore.grpc.endpoint without http:// or https://",
-  }, async () => {
+  it("accepts a bare host:port endpoint, as connectKeyStore does", async () => {
     await server.stop("SIGTERM");
     await plugin.stop("SIGTERM");
     plugin = await startExampleKeystore(["--file", join(dir, "plugin-keys.json")]);
@@ -171,11 +166,7 @@ describe("kes server with the example plug-in as its keystore", () => {
     ok(await cli(["key", "dek", "-k", "my-key"]), "kes key dek through host:port");
   });
 
-  it("reaches a plug-in that requires mutual TLS with keystore.grpc.tls", {
-    todo:
-      "keystore.grpc.tls (and .timeout) are parsed but never reach connectKeyStore: " +
-      "openKeyStore's grpc row reads only options.grpc, which startServer does not pass",
-  }, async () => {
+  it("reaches a plug-in that requires mutual TLS with keystore.grpc.tls", async () => {
     await server.stop("SIGTERM");
     await plugin.stop("SIGTERM");
     const ca = await createCertificateAuthority({ subject: "internal CA" });

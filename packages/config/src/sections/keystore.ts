@@ -100,7 +100,8 @@ function parseGrpc(node: ConfigNode): KeystoreConfig {
   const endpoint = f.endpoint
     .requiredString("the keystore service URL (keystore.grpc.endpoint)")
     .trim();
-  checkUrl(f.endpoint, endpoint, "https://keystore.internal:7374");
+  // A bare host:port is what gRPC users write; the keystore client picks the scheme from tls.
+  if (!HOST_PORT.test(endpoint)) checkUrl(f.endpoint, endpoint, "https://keystore.internal:7374");
   const t = f.tls.fields(["ca", "cert", "key"]);
   const ca = t.ca.resolvedPath();
   const cert = t.cert.resolvedPath();
@@ -121,6 +122,8 @@ function parseGrpc(node: ConfigNode): KeystoreConfig {
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   };
 }
+
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 function checkUrl(node: ConfigNode, value: string, example: string): void {
   let url: URL | undefined;

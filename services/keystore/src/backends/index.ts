@@ -26,12 +26,16 @@ const OPENERS: { readonly [K in KeystoreConfig["kind"]]: Opener<K> } = {
     openFsKeyStore(config.path, options.logger === undefined ? {} : { logger: options.logger }),
   "gemalto.keysecure": (config, options) =>
     openCipherTrustKeyStore(config, options.logger === undefined ? {} : { logger: options.logger }),
-  grpc: async (config, options) =>
-    connectKeyStore({
+  // The config file's keystore.grpc.tls/timeout win; options.grpc is for callers without one.
+  grpc: async (config, options) => {
+    const tls = config.tls ?? options.grpc?.tls;
+    const timeoutMs = config.timeoutMs ?? options.grpc?.timeoutMs;
+    return connectKeyStore({
       endpoint: config.endpoint,
-      ...(options.grpc?.tls === undefined ? {} : { tls: options.grpc.tls }),
-      ...(options.grpc?.timeoutMs === undefined ? {} : { timeoutMs: options.grpc.timeoutMs }),
-    }),
+      ...(tls === undefined ? {} : { tls }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  },
 };
 
 /** Opens the keystore a KES config names. Fails at startup, naming the problem. */
