@@ -60,12 +60,6 @@ describe("keys accepted with a warning", () => {
         message: "log levels are not supported: 'INFO+2' is treated as on",
       },
       {
-        path: "api",
-        line: 15,
-        message:
-          "per-API settings (skip_auth, timeout) are accepted but not applied by this server yet",
-      },
-      {
         path: "keystore",
         line: 1,
         message:

@@ -1,7 +1,10 @@
 import type { ConfigNode } from "../node.js";
 import type { ApiConfig } from "../types.js";
 
-/** `api.<path>.{skip_auth,timeout}` (KES 2023-04+). */
+/**
+ * `api.<path>.{skip_auth,timeout}` (KES 2023-04+). The gateway applies them (and warns about
+ * paths it does not serve, and skip_auth beyond the read-only APIs).
+ */
 export function parseApi(node: ConfigNode): Record<string, ApiConfig> {
   const api: Record<string, ApiConfig> = {};
   for (const entry of node.entries()) {
@@ -13,11 +16,6 @@ export function parseApi(node: ConfigNode): Record<string, ApiConfig> {
     const skipAuth = f.skip_auth.onOff() ?? false;
     const timeoutMs = f.timeout.duration();
     api[path] = timeoutMs ? { skipAuth, timeoutMs } : { skipAuth };
-  }
-  if (Object.keys(api).length > 0) {
-    node.warn(
-      "per-API settings (skip_auth, timeout) are accepted but not applied by this server yet",
-    );
   }
   return api;
 }
