@@ -80,15 +80,12 @@ function system(m: KesMetrics): string {
     m.numCpu === undefined ? undefined : `${m.numCpuUsed ?? m.numCpu} of ${m.numCpu} CPUs`;
   const up = m.uptimeSeconds === undefined ? undefined : `up ${formatUptime(m.uptimeSeconds)}`;
   const threads = m.numThreads === undefined ? undefined : `${m.numThreads} threads`;
+  // Node has no count of heap objects nor a stack size: servers that send 0 for them get
+  // neither shown.
+  const objects = m.memHeapObjects ? ` (${m.memHeapObjects.toLocaleString("en-US")} objects)` : "";
   const heap =
-    m.memHeapUsed === undefined
-      ? undefined
-      : `heap ${formatBytes(m.memHeapUsed)}${
-          m.memHeapObjects === undefined
-            ? ""
-            : ` (${m.memHeapObjects.toLocaleString("en-US")} objects)`
-        }`;
-  const stack = m.memStackUsed === undefined ? undefined : `stack ${formatBytes(m.memStackUsed)}`;
+    m.memHeapUsed === undefined ? undefined : `heap ${formatBytes(m.memHeapUsed)}${objects}`;
+  const stack = m.memStackUsed ? `stack ${formatBytes(m.memStackUsed)}` : undefined;
   const join = (parts: (string | undefined)[]) =>
     parts.filter((p) => p !== undefined).join("  ") || "-";
   return (
@@ -114,7 +111,7 @@ export function metricView(
 
 /**
  * One sample as JSON, keyed by KES's metric names (as kes-go's Metric type names its fields);
- * the histogram as cumulative counts per bound in seconds.
+ * the histogram as cumulative counts per upper bound in seconds, ascending.
  */
 export function metricJson(m: KesMetrics, time: Date): string {
   const h = m.responseTime;
@@ -140,7 +137,7 @@ export function metricJson(m: KesMetrics, time: Date): string {
       ? {}
       : {
           kes_http_response_time: {
-            buckets: Object.fromEntries(h.buckets.map((b) => [String(b.le), b.count])),
+            buckets: h.buckets.map((b) => ({ le: b.le, count: b.count })),
             sum: h.sum,
             count: h.count,
           },

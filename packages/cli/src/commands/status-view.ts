@@ -26,6 +26,12 @@ function keystore(s: ServerStatus): string {
   return `reachable, ${formatLatency(s.keystoreLatencyMs)}`;
 }
 
+/** Node reports no stack size (0): then only the heap. */
+function memory(s: ServerStatus): string {
+  const heap = `heap ${formatBytes(s.memHeapUsed)}`;
+  return s.memStackUsed > 0 ? `${heap}, stack ${formatBytes(s.memStackUsed)}` : heap;
+}
+
 export function statusBlock(r: StatusResult): string {
   if ("error" in r) return `● ${r.endpoint}  offline\n  ${r.error}\n`;
   const s = r.status;
@@ -37,7 +43,7 @@ export function statusBlock(r: StatusResult): string {
       ["Latency", formatLatency(r.latencyMs)],
       ["OS", [s.os, s.arch].filter((x) => x !== "").join("/")],
       ["CPUs", `${s.numCpuUsed} of ${s.numCpu}`],
-      ["Memory", `heap ${formatBytes(s.memHeapUsed)}, stack ${formatBytes(s.memStackUsed)}`],
+      ["Memory", memory(s)],
       ["Keystore", keystore(s)],
     ])
       .split("\n")

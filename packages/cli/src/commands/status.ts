@@ -67,6 +67,8 @@ async function statusOfEach(flags: StatusFlags, io: CliIo): Promise<StatusResult
   for (const endpoint of endpoints) {
     const client = createKesClient({ ...options, endpoint });
     try {
+      // Connect first (TLS, an API key's certificate): Latency is the status request alone.
+      await client.version();
       const start = performance.now();
       const status = await client.status();
       results.push({ endpoint, status, latencyMs: performance.now() - start });
