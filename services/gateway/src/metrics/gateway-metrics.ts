@@ -1,6 +1,7 @@
+import { availableParallelism } from "node:os";
 import type { CryptoApi } from "@kes/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { systemStats } from "./system.js";
+import { heapUsed, numCpu, threadCount } from "./system.js";
 
 /**
  * The gateway's Prometheus metrics: KES's own families exactly as KES names them (kes-api.md
@@ -181,35 +182,23 @@ function registerSystemGauges(registry: Registry, startedAt: number): void {
       // KES reports 10 ms resolution.
       Math.round((Date.now() - startedAt) / 10) / 100,
   );
-  gauge(
-    "kes_system_num_cpu",
-    "The number of logical CPUs available on the system.",
-    () => systemStats().numCpu,
-  );
+  gauge("kes_system_num_cpu", "The number of logical CPUs available on the system.", numCpu);
   gauge(
     "kes_system_num_cpu_used",
     "The number of logical CPUs usable by the server.",
-    () => systemStats().numCpuUsed,
+    availableParallelism,
   );
-  gauge(
-    "kes_system_num_threads",
-    "The number of threads of the server process.",
-    () => systemStats().threads,
-  );
-  gauge(
-    "kes_system_mem_heap_used",
-    "The number of bytes used on the heap.",
-    () => systemStats().heapUsed,
-  );
+  gauge("kes_system_num_threads", "The number of threads of the server process.", threadCount);
+  gauge("kes_system_mem_heap_used", "The number of bytes used on the heap.", heapUsed);
   gauge(
     "kes_system_mem_heap_objects",
     "The number of objects allocated on the heap.",
-    () => systemStats().heapObjects,
+    () => 0, // Node has no count of heap objects
   );
   gauge(
     "kes_system_mem_stack_used",
     "The number of bytes used on the stack.",
-    () => systemStats().stackUsed,
+    () => 0, // nor of stack bytes in use
   );
 }
 

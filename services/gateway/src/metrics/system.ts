@@ -20,16 +20,24 @@ export interface SystemStats {
 
 export function systemStats(): SystemStats {
   return {
-    numCpu: cpus().length || 1,
+    numCpu: numCpu(),
     numCpuUsed: availableParallelism(),
     threads: threadCount(),
-    heapUsed: process.memoryUsage().heapUsed,
+    heapUsed: heapUsed(),
     heapObjects: 0,
     stackUsed: 0,
   };
 }
 
-function threadCount(): number {
+export function numCpu(): number {
+  return cpus().length || 1;
+}
+
+export function heapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
+export function threadCount(): number {
   try {
     return readdirSync("/proc/self/task").length;
   } catch {
