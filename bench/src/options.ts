@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** Functions shown per profile summary. */
   readonly top: number;
   readonly quick: boolean;
+  /** Regenerate the docs (and the ratios) from this results file instead of measuring. */
+  readonly report: string | undefined;
 }
 
 export const USAGE = `Usage: pnpm bench [options]
@@ -56,6 +58,8 @@ bench/results/<date>.json and the table in docs/performance.md.
   --cpu-prof             run the servers under node --cpu-prof; profiles go to
                          <out>/profiles/<date>/ and their summary to the docs
   --top <n>              functions per profile summary (default 15)
+  --report <file>        measure nothing: recompute the ratios of a results file and
+                         regenerate the docs from it
   -h, --help             this text
 `;
 
@@ -155,6 +159,7 @@ export function parseOptions(
     cpuProf: v["cpu-prof"] === true,
     top: positiveInt("--top", v.top ?? "15", 1000),
     quick,
+    report: v.report,
   };
 }
 
@@ -182,5 +187,6 @@ const SPEC = {
   quick: { type: "boolean" },
   "cpu-prof": { type: "boolean" },
   top: { type: "string" },
+  report: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -125,6 +125,28 @@ async function updateDocs(file: string, results: BenchResults, resultsFile: stri
   await writeFile(file, page);
 }
 
+/** --report: ratios recomputed (the formulas may have changed) and the docs regenerated. */
+async function report(file: string, docs: string | undefined): Promise<void> {
+  const stored = JSON.parse(await readFile(file, "utf8")) as BenchResults;
+  // null in the file stands for "not measured" (NaN before it was written).
+  const revive = (value: unknown): unknown =>
+    value === null
+      ? Number.NaN
+      : Array.isArray(value)
+        ? value.map(revive)
+        : typeof value === "object"
+          ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, revive(v)]))
+          : value;
+  const results = revive(stored) as BenchResults;
+  const updated: BenchResults = {
+    ...results,
+    ratios: computeRatios(results.scenarios, results.options.protocols),
+  };
+  await writeFile(file, `${JSON.stringify(updated, jsonNumbers, 2)}\n`);
+  if (docs !== undefined) await updateDocs(docs, updated, relative(REPO_ROOT, file));
+  for (const r of updated.ratios) process.stdout.write(`${r.verdict.padEnd(8)} ${r.name}\n`);
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions | "help";
   try {
@@ -143,6 +165,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options === "help") {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.report !== undefined) {
+    await report(resolve(options.report), options.docs);
     return 0;
   }
   const opts: BenchOptions = {

@@ -9,7 +9,7 @@ export function machineInfo(): MachineInfo {
     cores: cpus().length,
     memoryBytes: totalmem(),
     node: process.version,
-    os: `${osType()} ${platform()} ${prettyName() ?? ""}`.trim(),
+    os: prettyName() ?? `${osType()} ${platform()}`,
     kernel: release(),
     loadavgStart: loadavg(),
     loadavgEnd: [],

@@ -100,6 +100,9 @@ describe("issue #5 ratios", () => {
     assert.equal(byName(ratios, "CipherTrust warm / fs pairs/s, c=64, h2").verdict, "FAIL");
     assert.equal(byName(ratios, "split / kes server pairs/s, c=16, h2").verdict, "PASS");
     assert.equal(byName(ratios, "split / kes server pairs/s, c=64, h2").verdict, "FAIL");
+    const cpu = byName(ratios, "split / kes server CPU per pair, c=16, h2");
+    assert.deepEqual([cpu.value, cpu.verdict, cpu.target], [1.6, "info", "—"]);
+    assert.equal(byName(ratios, "ceiling-compat / ceiling CPU per pair, c=16, h2").verdict, "n/a");
     const hop = byName(ratios, "gRPC hop CPU per request, c=16, h2");
     assert.equal(hop.verdict, "info");
     assert.ok(Math.abs((hop.value ?? 0) - 0.3) < 1e-9); // (1.6 − 1.0) ms per pair / 2 requests
