@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type CpuProfile, packageOf, summarizeProfile } from "./profile-summary.js";
+import { type CpuProfile, findProfiles, packageOf, summarizeProfile } from "./profile-summary.js";
 
 const frame = (functionName: string, url = "", lineNumber = 0) => ({
   functionName,
@@ -69,6 +69,13 @@ describe("profile summary", () => {
     assert.equal(packageOf("node:internal/streams/readable", "f"), "node (internal JS)");
     assert.equal(packageOf("", "(program)"), "(program)");
     assert.equal(packageOf("", "writev"), "(native)");
+  });
+
+  it("names a path that does not exist", () => {
+    assert.throws(
+      () => findProfiles(["/nonexistent/x.cpuprofile"]),
+      /\/nonexistent\/x\.cpuprofile: no such file/,
+    );
   });
 
   it("refuses a file that is not a CPU profile", () => {

@@ -149,7 +149,13 @@ export function formatSummary(title: string, s: ProfileSummary): string {
 export function findProfiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
-    if (statSync(p).isDirectory()) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(p).isDirectory();
+    } catch {
+      throw new Error(`${p}: no such file or directory`);
+    }
+    if (isDirectory) {
       for (const entry of readdirSync(p).sort()) walk(join(p, entry));
     } else if (p.endsWith(".cpuprofile")) out.push(p);
   };
