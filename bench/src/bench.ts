@@ -127,23 +127,6 @@ async function measure(
   hooks: BenchHooks,
 ): Promise<RunResult> {
   const tls = { ca: pki.caPem, cert: pki.client.certPem, key: pki.client.keyPem };
-  let warmupKeys: KeySource = { name: running.key };
-  let measureKeys: KeySource = { name: running.key };
-  if (scenario.cold === true) {
-    // Fresh keys for this run only, created outside the window; create does not fill the
-    // cache, so each pair's generate is a miss that fetches its key from the backend.
-    const batch = coldBatch++;
-    const warmupCount = Math.max(concurrency * 4, 100);
-    hooks.log(`${scenario.id}: creating ${warmupCount + options.coldKeys} fresh keys`);
-    const names = await createKeys(
-      running.endpoint,
-      tls,
-      `cold${batch}-`,
-      warmupCount + options.coldKeys,
-    );
-    warmupKeys = { names: names.slice(0, warmupCount) };
-    measureKeys = { names: names.slice(warmupCount) };
-  }
   const watched = running.processes;
   let monitor: ResourceMonitor | undefined;
   let loadMonitor: ResourceMonitor | undefined;
@@ -151,6 +134,23 @@ async function measure(
   let loadUsage: ReturnType<ResourceMonitor["stop"]> = [];
   let backendCalls: Record<string, number> | undefined;
   try {
+    let warmupKeys: KeySource = { name: running.key };
+    let measureKeys: KeySource = { name: running.key };
+    if (scenario.cold === true) {
+      // Fresh keys for this run only, created outside the window; create does not fill the
+      // cache, so each pair's generate is a miss that fetches its key from the backend.
+      const batch = coldBatch++;
+      const warmupCount = Math.max(concurrency * 4, 100);
+      hooks.log(`${scenario.id}: creating ${warmupCount + options.coldKeys} fresh keys`);
+      const names = await createKeys(
+        running.endpoint,
+        tls,
+        `cold${batch}-`,
+        warmupCount + options.coldKeys,
+      );
+      warmupKeys = { names: names.slice(0, warmupCount) };
+      measureKeys = { names: names.slice(warmupCount) };
+    }
     const result = await generateLoad(
       {
         endpoint: running.endpoint,
