@@ -1,5 +1,5 @@
 /**
- * SIGTERM on the gateway during a burst: requests already in flight complete, new work is
+ * SIGTERM on the gateway during a burst: the requests already in flight complete, new work is
  * refused cleanly, and the process exits 0. To have requests reliably in flight, the crypto
  * process is paused (SIGSTOP) while the burst arrives and resumed after the SIGTERM.
  *
