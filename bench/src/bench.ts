@@ -8,6 +8,7 @@ import { createTransport, type Protocol } from "./load/transport.js";
 import type { BenchOptions } from "./options.js";
 import { ResourceMonitor, treeMemory } from "./proc/resource-monitor.js";
 import type { RunResult, ScenarioResult } from "./report/results.js";
+import { mergeRounds } from "./report/rounds.js";
 import { type BenchPki, createBenchPki } from "./scenarios/pki.js";
 import type { RunningScenario, Scenario, ScenarioContext } from "./scenarios/types.js";
 
@@ -25,17 +26,29 @@ export async function runScenarios(
   scenarios: readonly Scenario[],
   options: BenchOptions,
   hooks: BenchHooks,
+  onRounds?: (rounds: ScenarioResult[][]) => void,
 ): Promise<ScenarioResult[]> {
   const root = await mkdtemp(join(tmpdir(), "kes-bench-"));
   try {
     const pkiDir = join(root, "pki");
     await mkdir(pkiDir);
     const pki = await createBenchPki(pkiDir);
-    const results: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
-      results.push(await runScenario(scenario, options, pki, root, hooks));
+    const rounds: ScenarioResult[][] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      // Alternate the order, so that a machine getting busier or quieter over the run does
+      // not always favour the same scenarios.
+      const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
+      const results: ScenarioResult[] = [];
+      if (options.rounds > 1) hooks.log(`round ${round + 1} of ${options.rounds}`);
+      for (const scenario of order) {
+        results.push(
+          await runScenario(scenario, options, pki, join(root, `round-${round}`), hooks),
+        );
+      }
+      rounds.push(scenarios.map((s) => results.find((r) => r.id === s.id) as ScenarioResult));
     }
-    return results;
+    onRounds?.(rounds);
+    return options.rounds === 1 ? (rounds[0] ?? []) : mergeRounds(rounds);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -55,7 +68,7 @@ async function runScenario(
     return { ...base, status: "not available", reason, runs: [] };
   }
   const dir = join(root, scenario.id);
-  await mkdir(dir);
+  await mkdir(dir, { recursive: true });
   const profileDir = hooks.profileDir?.(scenario.id);
   const ctx: ScenarioContext = {
     dir,

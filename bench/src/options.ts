@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** Functions shown per profile summary. */
   readonly top: number;
   readonly quick: boolean;
+  /** Repetitions of the whole matrix (alternating order); each cell reports the median round. */
+  readonly rounds: number;
   /** Regenerate the docs (and the ratios) from this results file instead of measuring. */
   readonly report: string | undefined;
 }
@@ -54,6 +56,8 @@ bench/results/<date>.json and the table in docs/performance.md.
   --out <dir>            results directory (default bench/results)
   --docs <file>          page to regenerate (default docs/performance.md)
   --no-docs              do not touch the docs
+  --rounds <n>           run the whole matrix n times, alternating the scenario order;
+                         each cell reports its median round (default 1)
   --quick                short runs: --duration 2s --warmup 1s --cold-keys 600 --protocols h2
   --cpu-prof             run the servers under node --cpu-prof; profiles go to
                          <out>/profiles/<date>/ and their summary to the docs
@@ -159,6 +163,7 @@ export function parseOptions(
     cpuProf: v["cpu-prof"] === true,
     top: positiveInt("--top", v.top ?? "15", 1000),
     quick,
+    rounds: positiveInt("--rounds", v.rounds ?? "1", 20),
     report: v.report,
   };
 }
@@ -188,5 +193,6 @@ const SPEC = {
   "cpu-prof": { type: "boolean" },
   top: { type: "string" },
   report: { type: "string" },
+  rounds: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -20,7 +20,7 @@ import {
   resultsMarkdown,
 } from "./report/markdown.js";
 import { computeRatios } from "./report/ratios.js";
-import type { BenchResults, ProfileResult } from "./report/results.js";
+import type { BenchResults, ProfileResult, ScenarioResult } from "./report/results.js";
 import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios/index.js";
 import { killAll, REPO_ROOT } from "./scenarios/processes.js";
 
@@ -44,10 +44,18 @@ export async function runBench(
   );
   const profileRoot = options.cpuProf ? join(options.outDir, "profiles", stamp) : undefined;
   const chosen = SCENARIOS.filter((s) => options.scenarios.includes(s.id));
-  const scenarios = await runScenarios(chosen, options, {
-    log,
-    ...(profileRoot === undefined ? {} : { profileDir: (id: string) => join(profileRoot, id) }),
-  });
+  let rounds: ScenarioResult[][] = [];
+  const scenarios = await runScenarios(
+    chosen,
+    options,
+    {
+      log,
+      ...(profileRoot === undefined ? {} : { profileDir: (id: string) => join(profileRoot, id) }),
+    },
+    (all) => {
+      rounds = all;
+    },
+  );
   const profiles =
     profileRoot === undefined ? undefined : summarizeAll(profileRoot, options.top, log);
   const results: BenchResults = {
@@ -59,6 +67,7 @@ export async function runBench(
     scenarios,
     ratios: computeRatios(scenarios, options.protocols),
     ...(profiles === undefined ? {} : { profiles }),
+    ...(rounds.length > 1 ? { rounds } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
   await mkdir(options.outDir, { recursive: true });

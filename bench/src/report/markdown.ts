@@ -30,7 +30,10 @@ export function resultsMarkdown(r: BenchResults, resultsFile: string): string {
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB; ${m.os}, Linux ${m.kernel}; Node ${m.node}`,
     `- Load average (1/5/15 min) at start ${loads(m.loadavgStart)}, at end ${loads(m.loadavgEnd)}`,
     `- Each run: warm-up ${o.warmupMs / 1000} s (not measured), then ${o.durationMs / 1000} s or ${o.maxPairs} pairs, whichever first; ` +
-      `${o.loadProcesses} load process(es), ${o.h2Sessions} HTTP/2 session(s) each; cold-cache runs: ${o.coldKeys} fresh keys each`,
+      `${o.loadProcesses} load process(es), ${o.h2Sessions} HTTP/2 session(s) each; cold-cache runs: ${o.coldKeys} fresh keys each` +
+      (o.rounds > 1
+        ? `; ${o.rounds} rounds in alternating order, each row the round with the median pairs/s`
+        : ""),
     "",
   ];
   const unavailable = r.scenarios.filter((s) => s.status !== "ok");

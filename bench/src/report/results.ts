@@ -14,6 +14,8 @@ export interface BenchResults {
   readonly scenarios: ScenarioResult[];
   readonly ratios: Ratio[];
   readonly profiles?: ProfileResult[];
+  /** With --rounds > 1: every round's results (scenarios above are their per-cell medians). */
+  readonly rounds?: ScenarioResult[][];
   /** Wall time of the whole bench run, seconds. */
   readonly totalSeconds: number;
 }
