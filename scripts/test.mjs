@@ -15,7 +15,7 @@ const roots =
         .flatMap((d) =>
           existsSync(join(root, d)) ? readdirSync(join(root, d)).map((p) => join(root, d, p)) : [],
         )
-        .concat([join(root, "test")]);
+        .concat([join(root, "test"), join(root, "bench")]);
 
 function walk(dir, out) {
   if (!existsSync(dir)) return;
