@@ -41,6 +41,7 @@ export {
   writeStoredKeyJson,
 } from "./formats/stored-key.js";
 export { type ConnectCryptoOptions, connectCrypto } from "./grpc/client.js";
+export { type CheckHealthOptions, checkHealth, type HealthStatus } from "./grpc/health-client.js";
 export { type CryptoServer, type ServeCryptoOptions, serveCrypto } from "./grpc/server.js";
 export { type GrpcServiceDefinition, grpcServiceDefinition } from "./grpc/service-definition.js";
 export type { ServiceTls } from "./grpc/tls.js";

@@ -83,6 +83,16 @@ describe("split deployment: a killed keystore or crypto process", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("kes health: both services are SERVING", async () => {
+    for (const service of ["crypto", "keystore"] as const) {
+      const health = await stack.health(service);
+      assert.equal(health.code, 0, health.stderr);
+      assert.equal(health.stdout, "SERVING\n");
+    }
+    // Any internal certificate may ask, whatever its role.
+    assert.equal((await stack.health("keystore", "gateway")).code, 0);
+  });
+
   it("kill -9 of the keystore mid-traffic: clean 502s for keystore work, cached keys go on", async () => {
     let n = 0;
     const round = () =>
@@ -125,6 +135,16 @@ describe("split deployment: a killed keystore or crypto process", () => {
       new Set(["502 bad gateway: failed to create key"]),
     );
     assert.match(crypto.stderr, /keystore operation failed/);
+    // Health follows: the keystore does not answer, the crypto service says NOT_SERVING.
+    const keystoreHealth = await stack.health("keystore");
+    assert.equal(keystoreHealth.code, 1);
+    assert.match(
+      keystoreHealth.stderr,
+      /^Error: service unavailable: no health answer from 127\.0\.0\.1:\d+/,
+    );
+    const cryptoHealth = await stack.health("crypto");
+    assert.equal(cryptoHealth.code, 1);
+    assert.match(cryptoHealth.stderr, /^Error: crypto at 127\.0\.0\.1:\d+: NOT_SERVING\n$/);
   });
 
   it("recovers once the keystore is back, without restarting gateway or crypto", async () => {
@@ -134,6 +154,7 @@ describe("split deployment: a killed keystore or crypto process", () => {
     assert.equal(dek.plaintext.length, 32);
     assert.ok(gateway.running && crypto.running, "gateway and crypto kept running");
     assert.deepEqual([gateway.child.pid, crypto.child.pid], pids, "the same processes");
+    assert.equal((await stack.health("crypto")).stdout, "SERVING\n");
   });
 
   it("kill -9 of the crypto process: 503 with a clear message, never a hang", async () => {

@@ -179,6 +179,11 @@ export class SplitStack {
     });
   }
 
+  /** `kes health <service>` with the internal certificate of `as`, as a container check would. */
+  health(service: "crypto" | "keystore", as: Role = service): Promise<RunResult> {
+    return runKes(["health", service, "--config=config.yml"], { cwd: this.dir, env: this.env(as) });
+  }
+
   /** `kes <args>` as the app against `endpoint`. */
   cli(endpoint: string, args: string[]): Promise<RunResult> {
     return runKes(args, {

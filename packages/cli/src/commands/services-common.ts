@@ -14,13 +14,17 @@ export interface ServiceFlags {
 export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** What a split service works from: the config, its logger and the internal TLS (or none). */
-export interface ServiceSetup {
+export interface ServiceSetup extends ServicesSetup {
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+/** The config and the internal TLS it decides, for a service or a probe of one. */
+export interface ServicesSetup {
   readonly config: KesConfig;
   readonly services: ServicesConfig;
   /** undefined only with --insecure-internal. */
   readonly tls: InternalTlsConfig | undefined;
-  readonly logger: Logger;
-  readonly version: string;
 }
 
 /**
@@ -28,17 +32,15 @@ export interface ServiceSetup {
  * services, so without `services.tls` a service refuses to start unless told
  * `--insecure-internal`, which is then announced loudly.
  */
-export async function setUpService(
-  name: "gateway" | "crypto" | "keystore",
+export async function loadServices(
+  command: string,
   flags: ServiceFlags,
   io: CliIo,
-): Promise<ServiceSetup> {
+): Promise<ServicesSetup> {
   if (flags.config === undefined) {
-    throw new CliError(`no config file: use kes ${name} --config <file>`);
+    throw new CliError(`no config file: use kes ${command} --config <file>`);
   }
-  const { ConfigError, formatConfigWarning, loadConfig, SERVICES_DEFAULTS } = await import(
-    "@kes/config"
-  );
+  const { ConfigError, loadConfig, SERVICES_DEFAULTS } = await import("@kes/config");
   let config: KesConfig;
   try {
     config = await loadConfig(flags.config, { env: io.env as NodeJS.ProcessEnv });
@@ -47,11 +49,6 @@ export async function setUpService(
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
   }
-  const logger = createLogger({
-    name: `kes-${name}`,
-    ...(config.log.error ? {} : { level: "fatal" }),
-  });
-  for (const warning of config.warnings) logger.warn(formatConfigWarning(flags.config, warning));
   const services = config.services ?? SERVICES_DEFAULTS;
   const tls = flags.insecureInternal === true ? undefined : services.tls;
   if (flags.insecureInternal === true) {
@@ -59,14 +56,32 @@ export async function setUpService(
       "WARNING: --insecure-internal: internal gRPC WITHOUT TLS. Key material crosses the network " +
         "in plaintext and any peer can call this service. For local debugging only.\n",
     );
-    logger.warn("internal gRPC without TLS (--insecure-internal)");
   } else if (tls === undefined) {
     throw new CliError(
-      `${flags.config}: services.tls: missing: kes ${name} needs the internal CA and its own ` +
+      `${flags.config}: services.tls: missing: kes ${command} needs the internal CA and its own ` +
         "certificate and key (services.tls.ca, .cert, .key; kes tool certs internal makes them), " +
         "or --insecure-internal for local debugging",
     );
   }
+  return { config, services, tls };
+}
+
+/** `loadServices` for a service that starts: plus its logger (config warnings logged). */
+export async function setUpService(
+  name: "gateway" | "crypto" | "keystore",
+  flags: ServiceFlags,
+  io: CliIo,
+): Promise<ServiceSetup> {
+  const { config, services, tls } = await loadServices(name, flags, io);
+  const { formatConfigWarning } = await import("@kes/config");
+  const logger = createLogger({
+    name: `kes-${name}`,
+    ...(config.log.error ? {} : { level: "fatal" }),
+  });
+  for (const warning of config.warnings) {
+    logger.warn(formatConfigWarning(flags.config as string, warning));
+  }
+  if (tls === undefined) logger.warn("internal gRPC without TLS (--insecure-internal)");
   return { config, services, tls, logger, version: await cliVersion() };
 }
 

@@ -1,7 +1,8 @@
-import { type Command, Option } from "commander";
+import { Argument, type Command, Option } from "commander";
 import { type CliIo, processIo } from "../io.js";
 import type { ServiceFlags } from "./services-common.js";
 import type { GatewayFlags } from "./services-gateway.js";
+import type { HealthFlags } from "./services-health.js";
 
 const INSECURE_HELP =
   "run internal gRPC without TLS (refused otherwise when services.tls is missing): debugging only";
@@ -45,5 +46,16 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .action(async (flags: ServiceFlags) => {
       const { runKeystore } = await import("./services-keystore.js");
       await runKeystore(flags, io);
+    });
+  program
+    .command("health")
+    .description("ask a crypto or keystore service for its gRPC health; exit 0 only when SERVING")
+    .addArgument(new Argument("<service>", "the service to ask").choices(["crypto", "keystore"]))
+    .option("--config <file>", "the config file (YAML) with a services section")
+    .option("--address <host:port>", "ask here (default: the service's listen address, locally)")
+    .option("--insecure-internal", "ask without TLS")
+    .action(async (service: "crypto" | "keystore", flags: HealthFlags) => {
+      const { runHealth } = await import("./services-health.js");
+      await runHealth(service, flags, io);
     });
 }

@@ -1,12 +1,7 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isKesError, parseDuration } from "@kes/core";
-import {
-  type CertificateUsage,
-  createCertificateAuthority,
-  issueCertificate,
-  writePemFiles,
-} from "@kes/identity";
+import { createCertificateAuthority, issueCertificate, writePemFiles } from "@kes/identity";
 import type { ServiceRole } from "@kes/keystore-service";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
@@ -23,15 +18,11 @@ export interface InternalCertsFlags {
 }
 
 /**
- * What each role's certificate is for. The crypto service is a server for gateways and a
- * client of the keystore; the others are one or the other, so a stolen gateway certificate
- * cannot pose as a service.
+ * Every internal certificate is good for both ends of a TLS connection: what a peer may do is
+ * decided by its role (the services check it), and any process can probe any service's health
+ * (`kes health`) with its own certificate.
  */
-const ROLES: readonly { readonly role: ServiceRole; readonly usage: CertificateUsage }[] = [
-  { role: "gateway", usage: "client" },
-  { role: "crypto", usage: "both" },
-  { role: "keystore", usage: "server" },
-];
+const ROLES: readonly ServiceRole[] = ["gateway", "crypto", "keystore"];
 
 const CA_VALIDITY_DAYS = 3650;
 const DEFAULT_DNS = ["localhost"];
@@ -87,11 +78,11 @@ export async function internalCerts(flags: InternalCertsFlags, io: CliIo): Promi
       validityDays: CA_VALIDITY_DAYS,
     });
     const issued = [];
-    for (const { role, usage } of ROLES) {
+    for (const role of ROLES) {
       const names = [role, ...dns.filter((d) => d !== role)];
       const material = await issueCertificate(ca, {
         subject: role,
-        usage,
+        usage: "both",
         dns: names,
         ip: [...ip],
         validityDays,

@@ -13,7 +13,7 @@ export interface RolePair {
 export interface RolePki {
   /** PEM of the internal CA. */
   readonly ca: string;
-  /** A certificate per role from the internal CA (CN = role, SANs localhost and 127.0.0.1). */
+  /** A certificate per role from the internal CA (CN = role; SANs role, localhost, 127.0.0.1). */
   readonly gateway: RolePair;
   readonly crypto: RolePair;
   readonly keystore: RolePair;
@@ -28,12 +28,6 @@ export interface RolePki {
 export function hasOpenssl(): boolean {
   return spawnSync("openssl", ["version"], { timeout: 10_000 }).status === 0;
 }
-
-const USAGE = {
-  gateway: "clientAuth",
-  crypto: "serverAuth,clientAuth",
-  keystore: "serverAuth",
-} as const;
 
 /** The certificates `kes tool certs internal` makes, plus a stranger's and a misnamed one. */
 export function makeRolePki(): RolePki {
@@ -73,10 +67,10 @@ export function makeRolePki(): RolePki {
   ca("ca");
   ca("other-ca");
   for (const role of ["gateway", "crypto", "keystore"] as const) {
-    leaf(role, role, "ca", ext(USAGE[role]));
+    leaf(role, role, "ca", ext("serverAuth,clientAuth", `DNS:${role},DNS:localhost,IP:127.0.0.1`));
   }
-  leaf("stranger", "crypto", "other-ca", ext(USAGE.crypto));
-  leaf("misnamed", "keystore", "ca", ext(USAGE.keystore, "DNS:elsewhere"));
+  leaf("stranger", "crypto", "other-ca", ext("serverAuth,clientAuth"));
+  leaf("misnamed", "keystore", "ca", ext("serverAuth,clientAuth", "DNS:elsewhere"));
   const read = (f: string) => readFileSync(join(dir, f), "utf8");
   const pair = (name: string) => ({ cert: read(`${name}.crt`), key: read(`${name}.key`) });
   return {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { type CryptoApi, errors, type KeyStoreStatus } from "@kes/core";
+import { createMemoryKeyStore, serveKeyStore } from "@kes/keystore-service";
 import {
   Health,
   HealthCheckRequestSchema,
@@ -13,6 +14,7 @@ import {
 } from "@kes/proto";
 import { kesError } from "../testing/fixtures.js";
 import { connectCrypto } from "./client.js";
+import { checkHealth } from "./health-client.js";
 import { cryptoAddresses } from "./pool.js";
 import { hasOpenssl, makeRolePki, type RolePki } from "./role-pki.js";
 import { type CryptoServer, serveCrypto } from "./server.js";
@@ -269,6 +271,63 @@ describe("crypto service: internal peer identity", { skip: !hasOpenssl() && "no 
     } finally {
       await gateway.close();
       await impostor.close();
+    }
+  });
+});
+
+describe("checkHealth (the probe behind kes health)", () => {
+  test("asks any grpc.health.v1 server: ours with grpc-js and the keystore's with connect", async () => {
+    let reachable = true;
+    const crypto = await serveCrypto(stubApi({ keyStoreStatus: async () => status(reachable) }));
+    const keystore = await serveKeyStore(createMemoryKeyStore());
+    try {
+      assert.equal(await checkHealth({ address: crypto.address }), "SERVING");
+      reachable = false;
+      assert.equal(await checkHealth({ address: crypto.address }), "NOT_SERVING");
+      assert.equal(await checkHealth({ address: keystore.address }), "SERVING");
+      await assert.rejects(
+        checkHealth({ address: keystore.address, service: "no.such.Service" }),
+        kesError("service_unavailable"),
+      );
+    } finally {
+      await crypto.close();
+      await keystore.close();
+    }
+    await assert.rejects(
+      checkHealth({ address: crypto.address, timeoutMs: 3000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.match(err.message, /^service unavailable: no health answer from 127\.0\.0\.1:\d+: /);
+        return true;
+      },
+    );
+  });
+
+  test("over mutual TLS, checking the role and an overriding server name", {
+    skip: !hasOpenssl() && "no openssl",
+  }, async () => {
+    const pki = makeRolePki();
+    const server = await serveCrypto(stubApi({ keyStoreStatus: async () => status(true) }), {
+      tls: { ...pki.crypto, ca: pki.ca },
+      allowedPeers: ["gateway"],
+    });
+    try {
+      // Health is open to every peer of the internal CA, whatever its role.
+      const tls = { ...pki.keystore, ca: pki.ca };
+      const probe = { address: `127.0.0.1:${server.port}`, tls, serverRole: "crypto" } as const;
+      assert.equal(await checkHealth(probe), "SERVING");
+      assert.equal(await checkHealth({ ...probe, serverName: "crypto" }), "SERVING");
+      await assert.rejects(
+        checkHealth({ ...probe, serverName: "keystore" }),
+        kesError("service_unavailable"),
+      );
+      await assert.rejects(
+        checkHealth({ ...probe, serverRole: "keystore" }),
+        kesError("service_unavailable"),
+      );
+    } finally {
+      await server.close();
+      pki.cleanup();
     }
   });
 });
