@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type KesProcess, killAll, runKes, spawnKes } from "../support/kes-bin.js";
+import { type KesProcess, killAll, spawnKes } from "../support/kes-bin.js";
 import {
   type ConfigServer,
   eventually,
@@ -23,11 +23,13 @@ const noScript = !hasScript() && "no util-linux script on this machine";
  * Makes requests until the follower shows one: then its stream is surely open (a log stream
  * only carries what happens after it was opened).
  */
+let probes = 0;
+
 async function untilFollowing(server: ConfigServer, shows: (path: string) => boolean) {
-  let n = 0;
+  const admin = server.client(server.admin);
   await eventually("the log stream to carry a request", async () => {
-    const name = `probe-${n++}`;
-    await runKes(["key", "create", "-k", name], { env: server.env(server.admin) });
+    const name = `probe-${probes++}`;
+    await admin.createKey(name);
     await new Promise((r) => setTimeout(r, 200));
     return shows(`/v1/key/create/${name}`) ? true : undefined;
   });
@@ -63,14 +65,15 @@ describe("kes log", () => {
     await untilFollowing(server, (path) => log.stdout.includes(path));
     const before = auditLines(log.stdout).length;
 
-    const app = server.env(server.app);
-    const burst: [string[], string, number][] = [
-      [["key", "create", "-k", "my-app-one"], "/v1/key/create/my-app-one", 200],
-      [["key", "dek", "-k", "my-app-one"], "/v1/key/generate/my-app-one", 200],
-      [["key", "create", "-k", "my-app-one"], "/v1/key/create/my-app-one", 400],
-      [["key", "create", "-k", "other"], "/v1/key/create/other", 403],
+    // Another process (this test) makes requests as the app: allowed, refused and failing ones.
+    const app = server.client(server.app);
+    const burst: [() => Promise<unknown>, string, number][] = [
+      [() => app.createKey("my-app-one"), "/v1/key/create/my-app-one", 200],
+      [() => app.generate("my-app-one"), "/v1/key/generate/my-app-one", 200],
+      [() => app.createKey("my-app-one"), "/v1/key/create/my-app-one", 400],
+      [() => app.createKey("other"), "/v1/key/create/other", 403],
     ];
-    for (const [args] of burst) await runKes(args, { env: app });
+    for (const [request] of burst) await request().catch(() => undefined);
 
     const events = await eventually("the burst in the log", () => {
       const all = auditLines(log.stdout).slice(before);
@@ -93,11 +96,9 @@ describe("kes log", () => {
       await rm(join(own.dir, "keys"), { recursive: true, force: true });
       await writeFile(join(own.dir, "keys"), "not a directory");
       const log = spawnKes(["log", "-k", "--error"], { env: own.env(own.ops) });
-      const admin = own.env(own.admin);
+      const admin = own.client(own.admin);
       const line = await eventually("an error event", async () => {
-        const ls = await runKes(["ls", "-k"], { env: admin });
-        assert.equal(ls.code, 1);
-        assert.match(ls.stderr, /^Error: bad gateway: /);
+        await assert.rejects(admin.listKeys()[Symbol.asyncIterator]().next(), /bad gateway/);
         await new Promise((r) => setTimeout(r, 200));
         return log.stdout.split("\n").find((l) => l !== "");
       });
@@ -121,8 +122,11 @@ describe("kes log", () => {
     await t.waitFor(/Time {6}Identity {3}Status +API +Latency/);
     await untilFollowing(server, (path) => t.screen.includes(path));
 
-    await runKes(["key", "create", "-k", "my-app-term"], { env: server.env(server.app) });
-    await runKes(["key", "info", "-k", "missing"], { env: server.env(server.admin) });
+    await server.client(server.app).createKey("my-app-term");
+    await server
+      .client(server.admin)
+      .describeKey("missing")
+      .catch(() => undefined);
     const short = `${server.app.identity.slice(0, 8)}…`;
     await t.waitFor(
       new RegExp(
@@ -182,9 +186,9 @@ describe("kes metric", () => {
       first["kes_system_up_time"] !== undefined && first["kes_system_num_cpu"] !== undefined,
     );
 
-    const admin = server.env(server.admin);
-    await runKes(["key", "create", "-k", "metric-a"], { env: admin });
-    await runKes(["key", "create", "-k", "metric-a"], { env: admin });
+    const admin = server.client(server.admin);
+    await admin.createKey("metric-a");
+    await admin.createKey("metric-a").catch(() => undefined);
     const later = await eventually("a sample after the requests", () =>
       samples().find(
         (s) =>
@@ -205,7 +209,7 @@ describe("kes metric", () => {
   }, async () => {
     const t = kesInTerminal(["metric", "-k", "--rate", "300ms"], server.env(server.ops));
     await t.waitFor(/KES metrics {2}https:\/\/127\.0\.0\.1:\d+ {2}every 300ms/);
-    await runKes(["key", "create", "-k", "metric-b"], { env: server.env(server.admin) });
+    await server.client(server.admin).createKey("metric-b");
     // Redraws: the cursor goes up over the last view, which is erased.
     const [, up] = await t.waitFor(/\x1b\[(\d+)F\x1b\[J(?:[^\x1b]*\x1b\[\d+F\x1b\[J){2}/);
     assert.ok(Number(up) >= 15, `moves up over the whole view (${up} lines)`);

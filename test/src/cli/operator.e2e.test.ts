@@ -42,10 +42,8 @@ describe("kes status, policy, identity, ls against kes server --config", () => {
 
   before(async () => {
     server = await startConfigServer();
-    const admin = server.env(server.admin);
-    for (const name of ["key-b", "key-a", "my-app-key"]) {
-      ok(await runKes(["key", "create", "-k", name], { env: admin }), `create ${name}`);
-    }
+    const admin = server.client(server.admin);
+    for (const name of ["key-b", "key-a", "my-app-key"]) await admin.createKey(name);
   });
 
   after(async () => {
@@ -173,7 +171,7 @@ describe("kes status, policy, identity, ls against kes server --config", () => {
   });
 
   it("refuses what a policy does not allow, with KES's message", async () => {
-    for (const args of [["policy", "ls"], ["identity", "ls"], ["ls"], ["status"]]) {
+    for (const args of [["identity", "ls"], ["status"]]) {
       const result = await runKes([...args, "-k"], { env: server.env(server.app) });
       assert.equal(result.code, 1, args.join(" "));
       assert.equal(

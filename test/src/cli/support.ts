@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createKesClient, type KesClient } from "@kes/client";
 import { createSelfSignedCertificate, generateApiKey } from "@kes/identity";
 import { KES_BIN, type KesProcess, spawnKes } from "../support/kes-bin.js";
 import { waitUntilAnswers } from "../support/wait.js";
@@ -28,6 +29,11 @@ export interface ConfigServer {
   readonly ops: Caller;
   /** KES_SERVER and KES_API_KEY for one of the callers. */
   env(caller: Caller): Record<string, string>;
+  /**
+   * An in-process client for a caller: the test's own requests (set-up, traffic for the log
+   * and metric followers) without the start-up time of a `kes` process each. Closed by stop().
+   */
+  client(caller: Caller): KesClient;
   stop(): Promise<void>;
 }
 
@@ -79,6 +85,7 @@ export async function startConfigServer(): Promise<ConfigServer> {
     /^Endpoints\s+(https:\/\/127\.0\.0\.1:\d+)/m,
   );
   await waitUntilAnswers(endpoint, { apiKey: admin.apiKey });
+  const clients: KesClient[] = [];
   return {
     endpoint,
     dir,
@@ -87,7 +94,18 @@ export async function startConfigServer(): Promise<ConfigServer> {
     app,
     ops,
     env: (caller) => ({ KES_SERVER: endpoint, KES_API_KEY: caller.apiKey }),
+    client(caller) {
+      const client = createKesClient({
+        endpoint,
+        apiKey: caller.apiKey,
+        insecure: true,
+        timeoutMs: 10_000,
+      });
+      clients.push(client);
+      return client;
+    },
     async stop() {
+      await Promise.all(clients.map((c) => c.close()));
       await server.stop("SIGTERM");
       await rm(dir, { recursive: true, force: true });
     },
