@@ -64,7 +64,7 @@ describe("config errors name the file, the line and the key path", () => {
   it("unknown keys, with did-you-mean", () => {
     expectError(
       minimal("keystor:\n  fs:\n    path: ./keys\n"),
-      "server-config.yml:6: keystor: unknown key; did you mean 'keystore'? (allowed here: version, address, admin, root, tls, cache, log, api, policy, keys, keystore, unseal)",
+      "server-config.yml:6: keystor: unknown key; did you mean 'keystore'? (allowed here: version, address, admin, root, tls, cache, log, api, policy, keys, keystore, unseal, services)",
     );
     expectError(
       minimal("keystore:\n  gemalto:\n    keysecur:\n      endpoint: https://cm\n"),
