@@ -54,14 +54,25 @@ export function ok(result: RunResult, what: string): RunResult {
   return result;
 }
 
-/** A port that was free a moment ago (bound to 0, then released). */
+/**
+ * A port that was free a moment ago, below Linux's ephemeral range (32768+): the services bind
+ * fixed ports so a restarted one comes back where the others dial it, and a port from that
+ * range could meanwhile be taken by any outgoing connection on the machine.
+ */
 export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const probe = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error("no free port between 20000 and 32000");
 }
 
 /** One split deployment in `dir`: its certificates, the app's identity and the services. */
