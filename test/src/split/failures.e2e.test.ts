@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KesApiError, type KesClient } from "@kes/client";
 import { type KesProcess, killAll } from "../support/kes-bin.js";
-import { SplitStack } from "./split-stack.js";
+import { SplitStack, waitForLog } from "./split-stack.js";
 
 /** Keys created up front and each read at most once: rounds before, during and after, +2. */
 const COLD_KEYS = 14;
@@ -134,7 +134,7 @@ describe("split deployment: a killed keystore or crypto process", () => {
       new Set(by("create").map((o) => `${o.status} ${o.message}`)),
       new Set(["502 bad gateway: failed to create key"]),
     );
-    assert.match(crypto.stderr, /keystore operation failed/);
+    await waitForLog(crypto, /keystore operation failed/);
     // Health follows: the keystore does not answer, the crypto service says NOT_SERVING.
     const keystoreHealth = await stack.health("keystore");
     assert.equal(keystoreHealth.code, 1);

@@ -18,7 +18,7 @@ import {
 } from "@kes/identity";
 import { connectKeyStore } from "@kes/keystore-service";
 import { type KesProcess, killAll } from "../support/kes-bin.js";
-import { type Role, SplitStack } from "./split-stack.js";
+import { type Role, SplitStack, waitForLog } from "./split-stack.js";
 
 interface Pem {
   cert: string;
@@ -130,7 +130,7 @@ describe("split deployment: the internal services check their peers", () => {
       }),
       /PERMISSION_DENIED: permission denied: the keystore service accepts only crypto peers, not role 'gateway'/,
     );
-    assert.match(keystore.stderr, /keystore: peer refused/);
+    await waitForLog(keystore, /keystore: peer refused/);
   });
 
   it("the keystore refuses plaintext and clients without a certificate", async () => {
@@ -172,7 +172,7 @@ describe("split deployment: the internal services check their peers", () => {
         "service unavailable: crypto service refused this gateway",
       );
     }
-    assert.match(crypto.stderr, /crypto: peer refused/);
+    await waitForLog(crypto, /crypto: peer refused/);
   });
 
   it("the crypto service refuses plaintext", async () => {

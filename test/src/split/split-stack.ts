@@ -211,3 +211,15 @@ export function callsServed(crypto: KesProcess): number {
   if (typeof calls !== "number") throw new Error(`no stop line with calls:\n${crypto.stderr}`);
   return calls;
 }
+
+/**
+ * Waits until a process has logged a line matching `pattern` (bounded): its logger writes
+ * asynchronously, so a line can arrive after the answer that caused it.
+ */
+export async function waitForLog(kes: KesProcess, pattern: RegExp, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(kes.stderr) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(kes.stderr, pattern);
+}
