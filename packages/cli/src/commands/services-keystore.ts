@@ -1,12 +1,6 @@
 import { arch, platform } from "node:os";
-import type { KeystoreConfig } from "@kes/config";
 import type { KeyStore } from "@kes/core";
-import {
-  type KeyStoreServer,
-  type OpenKeyStoreOptions,
-  openKeyStore,
-  serveKeyStore,
-} from "@kes/keystore-service";
+import { type KeyStoreServer, openKeyStore, serveKeyStore } from "@kes/keystore-service";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import {
@@ -32,7 +26,6 @@ export async function runKeystore(flags: ServiceFlags, io: CliIo): Promise<void>
   try {
     store = await openKeyStore(config.keystore, {
       logger: logger.child({ component: "keystore" }),
-      ...pluginOptions(config.keystore),
     });
   } catch (err) {
     throw new CliError(
@@ -67,15 +60,4 @@ export async function runKeystore(flags: ServiceFlags, io: CliIo): Promise<void>
     await store.close();
     return undefined;
   });
-}
-
-// A keystore plug-in reached over gRPC: its TLS material and deadline from the config.
-function pluginOptions(keystore: KeystoreConfig): Pick<OpenKeyStoreOptions, "grpc"> {
-  if (keystore.kind !== "grpc") return {};
-  return {
-    grpc: {
-      ...(keystore.tls === undefined ? {} : { tls: keystore.tls }),
-      ...(keystore.timeoutMs === undefined ? {} : { timeoutMs: keystore.timeoutMs }),
-    },
-  };
 }
