@@ -1,8 +1,7 @@
-import type { Http2ServerRequest } from "node:http2";
 import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { errors, type KesError } from "@kes/core";
 import { identityOfCertificate } from "@kes/identity";
-import type { Request } from "./http/types.js";
+import type { HttpExchange } from "./http/exchange.js";
 
 /**
  * The caller's identity from its TLS client certificate (kes-api.md §4.1), computed once per
@@ -12,7 +11,7 @@ import type { Request } from "./http/types.js";
 type Peer = { readonly identity: string } | { readonly error: KesError };
 
 // Keyed by the HTTP/2 session or the HTTP/1.1 socket: both live exactly as long as the
-// connection. (An HTTP/2 request's `socket` is a per-stream proxy, so it cannot be the key.)
+// connection.
 const peers = new WeakMap<object, Peer>();
 
 const NO_CERTIFICATE: Peer = { error: errors.invalidArgument("no client certificate is present") };
@@ -21,12 +20,12 @@ const TOO_MANY: Peer = {
 };
 
 /** The identity of the request's client certificate; throws the KES 2023 400s. */
-export function peerIdentity(req: Request): string {
-  const h2 = (req as Http2ServerRequest).stream?.session;
-  const key: object = h2 ?? req.socket;
+export function peerIdentity(ex: HttpExchange): string {
+  const key = ex.connection;
   let peer = peers.get(key);
   if (peer === undefined) {
-    peer = identify(req.socket as TLSSocket);
+    const socket = ex.socket;
+    peer = socket === undefined ? NO_CERTIFICATE : identify(socket);
     peers.set(key, peer);
   }
   if ("error" in peer) throw peer.error;

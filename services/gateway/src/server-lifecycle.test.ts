@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import type { IncomingHttpHeaders } from "node:http";
 import { connect } from "node:http2";
+import { Agent, request } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { keystoreOpFailure, type RequestOptions } from "@kes/core";
 import type { Route } from "./http/types.js";
 import { ROUTES } from "./routes.js";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { h1request, h2request } from "./testing/client.js";
+import { type ClientCert, h1request, h2request } from "./testing/client.js";
 import { untilAborted } from "./testing/fake-crypto.js";
 import { startTestGateway, type TestGateway } from "./testing/harness.js";
 
@@ -155,6 +157,34 @@ describe("graceful close", () => {
     );
   });
 
+  it("an HTTP/1.1 keep-alive request in flight at close gets Connection: close and its connection ends", async () => {
+    const gw = await startTestGateway(pki);
+    await h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/k" });
+    const release = deferred();
+    const entered = deferred();
+    gw.crypto.before = async (op) => {
+      if (op !== "describeKey") return;
+      entered.resolve();
+      await release.promise;
+    };
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const answer = keepAliveGet(agent, gw.port, pki.admin, "/v1/key/describe/k");
+      await entered.promise;
+      const started = performance.now();
+      const closed = gw.gateway.close(10_000);
+      release.resolve();
+      const res = await answer;
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.connection, "close");
+      await closed;
+      // Without Connection: close the idle keep-alive socket held close() for the whole grace.
+      assert.ok(performance.now() - started < 5_000, "close() waited for the grace period");
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it("cuts requests still running when the grace period ends", async () => {
     const gw = await startTestGateway(pki);
     const entered = deferred();
@@ -171,3 +201,33 @@ describe("graceful close", () => {
     await assert.rejects(stuck);
   });
 });
+
+/** A GET over HTTP/1.1 through a keep-alive agent (the connection stays open for reuse). */
+function keepAliveGet(
+  agent: Agent,
+  port: number,
+  cert: ClientCert,
+  path: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: "127.0.0.1",
+      port,
+      path,
+      agent,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+      cert: cert.certPem,
+      key: cert.keyPem,
+      timeout: 10_000,
+    };
+    const req = request(options, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}

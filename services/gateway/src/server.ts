@@ -8,9 +8,12 @@ import { Registry } from "prom-client";
 import { formatAddress, parseAddress } from "./address.js";
 import { applyApiSettings } from "./api-settings.js";
 import { createLogStreams, type LogStreams } from "./events/streams.js";
-import { createRequestListener, type GatewayState } from "./http/pipeline.js";
+import { answerByProtocol } from "./http/by-protocol.js";
+import { H1Exchange } from "./http/h1-exchange.js";
+import { H2Exchange } from "./http/h2-exchange.js";
+import { createPipeline, type GatewayState } from "./http/pipeline.js";
 import { createRouteTable } from "./http/route-table.js";
-import type { Request, Response, Route, Services, VersionInfo } from "./http/types.js";
+import type { Route, Services, VersionInfo } from "./http/types.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { compilePolicies } from "./policy.js";
 import { ROUTES } from "./routes.js";
@@ -99,7 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let current = configure(fixed, config, options.auth);
   for (const warning of current.warnings) logger.warn(warning);
-  const onRequest = createRequestListener(() => current.state);
+  const serve = createPipeline(() => current.state);
 
   const server = createSecureServer({
     ...secureContextOptions(tls),
@@ -118,9 +121,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (socket.getPeerCertificate()?.raw !== undefined) socket.destroy();
   });
   const tracker = trackConnections(server);
-  server.on("request", (req: Request, res: Response) => {
-    if (tracker.closing && req.httpVersionMajor === 1) res.setHeader("connection", "close");
-    onRequest(req, res);
+  const closing = () => tracker.closing;
+  answerByProtocol(server, {
+    http2: (stream, headers) => serve(new H2Exchange(stream, headers)),
+    http1: (req, res) => serve(new H1Exchange(req, res, closing)),
   });
   server.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
   server.on("sessionError", (err) => logger.debug({ err: err.message }, "HTTP/2 session error"));
@@ -257,7 +261,7 @@ function trackConnections(server: Http2SecureServer): ConnectionTracker {
           resolve();
         });
         // HTTP/2: GOAWAY, in-flight streams finish. HTTP/1.1: idle sockets go now, busy ones
-        // after their response (which then carries `Connection: close`).
+        // after their response (which then carries `Connection: close`: h1-exchange.ts).
         for (const session of sessions) session.close();
         (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
       });

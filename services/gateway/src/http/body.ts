@@ -1,33 +1,49 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 import { httpErrors } from "./errors.js";
-import type { Request } from "./types.js";
 
 const EMPTY = Buffer.alloc(0);
+
+/** Where a read can be stopped from outside: a deadline or a client that went away. */
+export interface Interruptible {
+  /** Set while waiting; called (at most once) with the reason to stop. */
+  interrupt: ((reason: unknown) => void) | undefined;
+}
 
 /**
  * Reads a request body of at most `limit` bytes. A declared Content-Length above the limit is
  * refused before anything is read; otherwise reading stops at the first byte past the limit,
  * so no more than limit + one chunk is ever held. Rejects with 413 (HttpError) when too large,
- * or with the signal's reason when the request is aborted or times out.
+ * or with the interrupt's reason when `owner` is interrupted. The owner must interrupt it when
+ * the exchange closes (a failed or reset request body never ends): the pipeline does, so the
+ * body itself needs no 'error' or 'close' listeners.
  */
-export function readBody(req: Request, limit: number, signal: AbortSignal): Promise<Buffer> {
-  const declared = req.headers["content-length"];
+export function readBody(
+  body: Readable,
+  headers: IncomingHttpHeaders,
+  limit: number,
+  owner: Interruptible,
+): Promise<Buffer> {
+  const declared = headers["content-length"];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(httpErrors.bodyTooLarge(limit));
   }
-  if (declared === "0" || req.readableEnded) return Promise.resolve(EMPTY);
+  if (declared === "0" || body.readableEnded) return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
+    let settled = false;
     const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-      signal.removeEventListener("abort", onAbort);
+      settled = true;
+      owner.interrupt = undefined;
+      body.off("data", onData);
+      body.off("end", onEnd);
     };
     const fail = (err: unknown) => {
+      if (settled) return;
       cleanup();
-      req.pause();
+      body.pause();
       reject(err);
     };
     const onData = (chunk: Buffer) => {
@@ -36,25 +52,18 @@ export function readBody(req: Request, limit: number, signal: AbortSignal): Prom
         fail(httpErrors.bodyTooLarge(limit));
         return;
       }
-      chunks.push(chunk);
+      // Most bodies are one chunk: no array for them.
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
     };
     const onEnd = () => {
+      if (settled) return;
       cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      resolve(chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? EMPTY));
     };
-    const onError = (err: Error) => fail(err);
-    const onClose = () => {
-      if (!req.readableEnded) fail(new Error("client closed the request"));
-    };
-    const onAbort = () => fail(signal.reason);
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-    signal.addEventListener("abort", onAbort, { once: true });
+    owner.interrupt = fail;
+    body.on("data", onData);
+    body.on("end", onEnd);
   });
 }

@@ -1,7 +1,8 @@
 import type { AuditEvent } from "../events/streams.js";
 import { peerIdentity } from "../peer.js";
 import { formatTime } from "../time.js";
-import type { Request, Route, Services } from "./types.js";
+import type { HttpExchange } from "./exchange.js";
+import type { Route, Services } from "./types.js";
 
 /**
  * The one place a request is observed, when its status is written: the KES HTTP metrics
@@ -10,7 +11,7 @@ import type { Request, Route, Services } from "./types.js";
  */
 
 /** One request's bookkeeping, from arrival to its status line. */
-export interface Exchange {
+export interface Observed {
   /** undefined: no route (501). */
   readonly route: Route | undefined;
   /** The clean, decoded path. */
@@ -22,28 +23,29 @@ export interface Exchange {
   observed: boolean;
 }
 
-export function observeHead(services: Services, req: Request, ex: Exchange, status: number) {
-  if (ex.observed) return;
-  ex.observed = true;
-  const observe = ex.route?.observe ?? "metrics";
+export function observeHead(services: Services, ex: HttpExchange, o: Observed, status: number) {
+  if (o.observed) return;
+  o.observed = true;
+  const observe = o.route?.observe ?? "metrics";
   if (observe === "none") return;
-  const elapsedMs = performance.now() - ex.started;
+  const elapsedMs = performance.now() - o.started;
   services.metrics.responded(status, elapsedMs / 1000);
   if (observe !== "audit") return;
   services.metrics.auditEvent();
+  // The event is only built when it goes somewhere (a /v1/log/audit client or log.audit).
   if (services.streams.auditing) {
-    services.streams.auditEvent(auditEvent(req, ex, status, elapsedMs));
+    services.streams.auditEvent(auditEvent(ex, o, status, elapsedMs));
   }
 }
 
-function auditEvent(req: Request, ex: Exchange, status: number, elapsedMs: number): AuditEvent {
-  const ip = clientIp(req);
-  const identity = identityOf(req);
+function auditEvent(ex: HttpExchange, o: Observed, status: number, elapsedMs: number): AuditEvent {
+  const ip = clientIp(ex);
+  const identity = identityOf(ex);
   return {
-    time: formatTime(new Date(ex.arrival)),
+    time: formatTime(new Date(o.arrival)),
     request: {
       ...(ip === undefined ? {} : { ip }),
-      path: ex.path,
+      path: o.path,
       ...(identity === undefined ? {} : { identity }),
     },
     // Go's Duration in nanoseconds, truncated to whole microseconds as KES 2023 does.
@@ -52,15 +54,15 @@ function auditEvent(req: Request, ex: Exchange, status: number, elapsedMs: numbe
 }
 
 /** The client's IP as Go prints it (an IPv4-mapped IPv6 address as plain IPv4). */
-function clientIp(req: Request): string | undefined {
-  const address = req.socket?.remoteAddress;
+function clientIp(ex: HttpExchange): string | undefined {
+  const address = ex.socket?.remoteAddress;
   if (address === undefined) return undefined;
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
-function identityOf(req: Request): string | undefined {
+function identityOf(ex: HttpExchange): string | undefined {
   try {
-    return peerIdentity(req);
+    return peerIdentity(ex);
   } catch {
     return undefined; // no usable certificate: the audit record omits the identity, as KES
   }

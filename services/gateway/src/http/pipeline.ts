@@ -1,20 +1,23 @@
-import { constants } from "node:http2";
-import { errors, validateName, validatePattern } from "@kes/core";
+import { errors, type RequestOptions, validateName, validatePattern } from "@kes/core";
 import type { EventSource } from "../events/streams.js";
 import { peerIdentity } from "../peer.js";
-import { readBody } from "./body.js";
+import { type Interruptible, readBody } from "./body.js";
+import { type DeadlineList, Deadlines, type Expiring } from "./deadlines.js";
 import { errorReply, HttpError, httpErrors } from "./errors.js";
-import { type Exchange, observeHead } from "./observe.js";
+import type { HttpExchange } from "./exchange.js";
+import { type Observed, observeHead } from "./observe.js";
 import { cleanPath, location, parseTarget } from "./paths.js";
-import { drained, writeBody, writeEmpty, writeError, writeRedirect } from "./respond.js";
+import { writeBody, writeEmpty, writeError, writeRedirect } from "./respond.js";
 import type { RouteTable } from "./route-table.js";
-import type { Reply, Request, RequestContext, Response, Route, Services } from "./types.js";
+import type { Reply, RequestContext, Route, Services } from "./types.js";
 
 const EMPTY_BODY = Buffer.alloc(0);
 
-/** Why a request's controller was aborted. */
+/** Why a request ended before its answer (also the reason its signal is aborted with). */
 const TIMED_OUT = Symbol("timeout");
 const CLIENT_GONE = Symbol("client gone");
+
+const NDJSON = "application/x-ndjson";
 
 /** What a request runs under: one route table and one Services, swapped whole on reload. */
 export interface GatewayState {
@@ -28,40 +31,60 @@ export interface GatewayState {
  * identity + policy (400 / 403), argument validation (400), body limit (413), the handler.
  * Every answered request is observed once, when its status is written (observe.ts: the HTTP
  * metrics and, for audited routes, the audit event).
+ *
+ * The success path allocates no Error, AbortController, timer or race: deadlines live in
+ * shared lists (deadlines.ts), the signal handed downstream is made only when someone asks
+ * for it, and a deadline or a client that goes away ends the request from the outside (see
+ * Call) instead of racing every step against a rejection.
  */
-export function createRequestListener(
-  current: () => GatewayState,
-): (req: Request, res: Response) => void {
-  return (req, res) => {
+export function createPipeline(current: () => GatewayState): (ex: HttpExchange) => void {
+  const deadlines = new Deadlines();
+  return (ex) => {
     // Read once: a reload during the request does not change the rules it runs under.
     const { table, services } = current();
-    handle(table, services, req, res).catch((err: unknown) => {
-      services.logger.error({ err }, "request pipeline failed");
-      services.streams.errorEvent("request pipeline failed");
-      if (!res.headersSent) writeError(res, 500, "internal server error");
-      else res.destroy();
-    });
+    try {
+      handle(table, services, deadlines, ex);
+    } catch (err) {
+      pipelineFailed(services, ex, err);
+    }
   };
 }
 
-async function handle(table: RouteTable, services: Services, req: Request, res: Response) {
-  const method = req.method ?? "GET";
+function pipelineFailed(services: Services, ex: HttpExchange, err: unknown): void {
+  services.logger.error({ err }, "request pipeline failed");
+  services.streams.errorEvent("request pipeline failed");
+  if (!ex.headersSent) writeError(ex, 500, "internal server error");
+  else ex.cancel();
+}
+
+function handle(table: RouteTable, services: Services, deadlines: Deadlines, ex: HttpExchange) {
+  const method = ex.method;
   let target: ReturnType<typeof parseTarget>;
   try {
-    target = parseTarget(req.url);
+    target = parseTarget(ex.url);
   } catch (err) {
-    respondError(services, req, res, err, undefined);
+    respondError(services, ex, err, undefined, undefined);
     return;
   }
   const path = cleanPath(target.path);
   const slashed = table.redirectWithSlash(path);
   if (slashed !== undefined || path !== target.path) {
     // Go's ServeMux answers these before any KES handler (and its metrics) runs.
-    writeRedirect(res, method, location(slashed ?? path, target.query));
+    writeRedirect(ex, method, location(slashed ?? path, target.query));
     return;
   }
   const route = table.lookup(path);
-  const ex: Exchange = {
+  if (route === undefined || !(route.methods as readonly string[]).includes(method)) {
+    refuse(services, ex, route, path);
+    return;
+  }
+  const call = new Call(services, deadlines, ex, route, path);
+  run(call).catch((err: unknown) => pipelineFailed(services, ex, err));
+}
+
+/** 501 for an unknown path, 405 for a wrong method. */
+function refuse(services: Services, ex: HttpExchange, route: Route | undefined, path: string) {
+  const observed: Observed = {
     route,
     path,
     arrival: Date.now(),
@@ -71,121 +94,196 @@ async function handle(table: RouteTable, services: Services, req: Request, res: 
   const metered = route?.observe !== "none";
   if (metered) services.metrics.begin();
   try {
-    if (route === undefined) {
-      respondError(services, req, res, httpErrors.notImplemented(), undefined, ex);
-      return;
-    }
-    if (!(route.methods as readonly string[]).includes(method)) {
-      const err = httpErrors.methodNotAllowed(route.methods[0] ?? "");
-      respondError(services, req, res, err, route, ex);
-      return;
-    }
-    await run(services, route, path, req, res, ex);
+    const err =
+      route === undefined
+        ? httpErrors.notImplemented()
+        : httpErrors.methodNotAllowed(route.methods[0] ?? "");
+    respondError(services, ex, err, route, observed);
   } finally {
     if (metered) services.metrics.end();
   }
 }
 
-async function run(
-  services: Services,
-  route: Route,
-  path: string,
-  req: Request,
-  res: Response,
-  ex: Exchange,
-) {
-  const controller = new AbortController();
-  // A timeout of 0 means none (the log streams of a later issue).
-  const deadline = route.timeoutMs > 0 ? Date.now() + route.timeoutMs : Number.POSITIVE_INFINITY;
-  const timer =
-    route.timeoutMs > 0
-      ? setTimeout(() => controller.abort(TIMED_OUT), route.timeoutMs)
-      : undefined;
-  // 'close' before the pipeline is done means the client went away (HTTP/2 compat responses
-  // even report writableFinished then), so whatever is still running is abandoned.
-  const onClose = () => {
-    if (!controller.signal.aborted) controller.abort(CLIENT_GONE);
-  };
-  res.once("close", onClose);
-  const signal = controller.signal;
-  // Settles only by rejecting, when the deadline passes or the client goes away.
-  const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener("abort", () => reject(abortError(signal.reason)), { once: true });
-  });
-  aborted.catch(() => {}); // observed below via race; never an unhandled rejection
+/**
+ * One routed request from arrival to its end; also the handler's RequestContext. It ends
+ * (`settled`) when its answer is written, when its deadline passes (the 503 is written then
+ * and there) or when the client goes away (nothing is written). Whatever the pipeline is
+ * still awaiting at that point is left to finish on its own and its result dropped; a phase
+ * that can be stopped sets `interrupt`.
+ */
+class Call implements RequestContext, Observed, Expiring, Interruptible {
+  readonly services: Services;
+  readonly route: Route;
+  readonly path: string;
+  argument = "";
+  body: Buffer = EMPTY_BODY;
+  readonly ex: HttpExchange;
+  // Observed
+  readonly arrival = Date.now();
+  readonly started = performance.now();
+  observed = false;
+  // Expiring (managed by the deadline list)
+  deadlineAt = Number.POSITIVE_INFINITY;
+  prevDeadline: Expiring | undefined = undefined;
+  nextDeadline: Expiring | undefined = undefined;
+  deadlines: DeadlineList | undefined = undefined;
+  // Interruptible: set by the phase that is waiting, if it can be stopped. Returns true when
+  // it wrote the client's answer itself (a streamed answer that ends with an error line).
+  interrupt: ((reason: unknown) => unknown) | undefined = undefined;
+  /** The pipeline has nothing more to write: answered, timed out or abandoned. */
+  settled = false;
+  #reason: typeof TIMED_OUT | typeof CLIENT_GONE | undefined;
+  #controller: AbortController | undefined;
+  #finished = false;
 
-  try {
-    const ctx = await Promise.race([
-      prepare(services, route, path, req, signal, deadline),
-      aborted,
-    ]);
-    const reply = await Promise.race([route.handler(ctx), aborted]);
-    const onHead = (status: number) => observeHead(services, req, ex, status);
-    await send(services, res, reply, aborted, onHead);
-  } catch (err) {
-    if (signal.reason === CLIENT_GONE) return;
-    if (err instanceof HttpError && err.status === 413) stopReading(req, res);
-    respondError(services, req, res, err, route, ex);
-  } finally {
-    clearTimeout(timer);
-    res.off("close", onClose);
-    if (!signal.aborted) controller.abort(CLIENT_GONE); // stop leftover downstream work
+  constructor(
+    services: Services,
+    deadlines: Deadlines,
+    ex: HttpExchange,
+    route: Route,
+    path: string,
+  ) {
+    this.services = services;
+    this.ex = ex;
+    this.route = route;
+    this.path = path;
+    if (route.observe !== "none") services.metrics.begin();
+    // A timeout of 0 means none (the log streams).
+    if (route.timeoutMs > 0) deadlines.add(this, route.timeoutMs, this.started);
+    // 'close' before the call is settled means the client went away.
+    ex.onClose(() => this.#end(CLIENT_GONE));
+  }
+
+  get headers() {
+    return this.ex.headers;
+  }
+
+  identity(): string {
+    return peerIdentity(this.ex);
+  }
+
+  callOptions(): RequestOptions {
+    // The signal is an own getter: made on first use (most calls never look at it), and
+    // still copied by a spread.
+    const call = this;
+    if (this.deadlineAt === Number.POSITIVE_INFINITY) {
+      return {
+        get signal() {
+          return call.signal;
+        },
+      };
+    }
+    return {
+      get signal() {
+        return call.signal;
+      },
+      // Whole milliseconds, as timers and gRPC deadlines take them.
+      timeoutMs: Math.max(1, Math.floor(this.deadlineAt - performance.now())),
+    };
+  }
+
+  /** Aborts when the call times out (reason TIMED_OUT) or ends any other way. */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === undefined) {
+      controller = new AbortController();
+      this.#controller = controller;
+      if (this.#reason !== undefined) controller.abort(this.#reason);
+      else if (this.#finished) controller.abort(CLIENT_GONE);
+    }
+    return controller.signal;
+  }
+
+  /** The deadline passed: 503, unless a streamed answer already began and ended itself. */
+  expire(): void {
+    if (this.#end(TIMED_OUT)) return;
+    respondError(this.services, this.ex, errors.timeout(), this.route, this);
+  }
+
+  /** The status is out: observed now (metrics, audit). */
+  observe(status: number): void {
+    observeHead(this.services, this.ex, this, status);
+  }
+
+  /** Ends the call the way `reason` says; true when the interrupted phase answered itself. */
+  #end(reason: typeof TIMED_OUT | typeof CLIENT_GONE): boolean {
+    if (this.settled) return true;
+    this.settled = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    const interrupt = this.interrupt;
+    this.interrupt = undefined;
+    const answered = interrupt?.(reason) === true;
+    this.finish();
+    // A client that went away gets nothing; a deadline gets the timeout answer.
+    return answered || reason === CLIENT_GONE;
+  }
+
+  /** Releases everything the call holds; idempotent. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.settled = true;
+    this.interrupt = undefined;
+    this.deadlines?.remove(this);
+    if (this.route.observe !== "none") this.services.metrics.end();
+    // Whatever still runs downstream for this request is abandoned.
+    const controller = this.#controller;
+    if (controller !== undefined && !controller.signal.aborted) controller.abort(CLIENT_GONE);
   }
 }
 
-async function prepare(
-  services: Services,
-  route: Route,
-  path: string,
-  req: Request,
-  signal: AbortSignal,
-  deadline: number,
-): Promise<RequestContext> {
-  const identity = () => peerIdentity(req);
-  if (route.auth === "policy" && !services.policies.allows(identity(), path)) {
+async function run(call: Call): Promise<void> {
+  const { route, ex } = call;
+  try {
+    prepare(call);
+    if (route.maxBody > 0) {
+      call.body = await readBody(ex.body, ex.headers, route.maxBody, call);
+      if (call.settled) return;
+    }
+    const reply = await route.handler(call);
+    if (call.settled) return;
+    await send(call, reply);
+  } catch (err) {
+    if (call.settled) return;
+    if (err instanceof HttpError && err.status === 413) ex.stopReading();
+    respondError(call.services, ex, err, route, call);
+  } finally {
+    call.finish();
+  }
+}
+
+/** Identity + policy, then the argument. */
+function prepare(call: Call): void {
+  const { route, path } = call;
+  if (route.auth === "policy" && !call.services.policies.allows(call.identity(), path)) {
     throw errors.notAuthorized();
   }
-  const argument = route.argument === "none" ? "" : path.slice(route.path.length).trim();
+  if (route.argument === "none") return;
+  const argument = path.slice(route.path.length).trim();
   if (route.argument === "name") validateName(argument);
   // An empty pattern lists everything: kms-go asks for all keys with `/v1/key/list/`.
-  else if (route.argument === "pattern" && argument !== "") validatePattern(argument);
-  const body = route.maxBody > 0 ? await readBody(req, route.maxBody, signal) : EMPTY_BODY;
-  return {
-    services,
-    route,
-    path,
-    argument,
-    body,
-    headers: req.headers,
-    identity,
-    callOptions: () =>
-      deadline === Number.POSITIVE_INFINITY
-        ? { signal }
-        : { signal, timeoutMs: Math.max(1, deadline - Date.now()) },
-  };
+  else if (argument !== "") validatePattern(argument);
+  call.argument = argument;
 }
 
-async function send(
-  services: Services,
-  res: Response,
-  reply: Reply,
-  aborted: Promise<never>,
-  onHead: (status: number) => void,
-): Promise<void> {
+async function send(call: Call, reply: Reply): Promise<void> {
   switch (reply.type) {
     case "empty":
-      writeEmpty(res);
-      onHead(200);
+      writeEmpty(call.ex);
+      call.observe(200);
+      call.settled = true;
       return;
     case "body":
-      writeBody(res, reply.contentType, reply.body);
-      onHead(200);
+      writeBody(call.ex, reply.contentType, reply.body);
+      call.observe(200);
+      call.settled = true;
       return;
     case "ndjson":
-      await sendNdjson(res, reply.chunks, aborted, onHead);
+      await sendNdjson(call, reply.chunks);
       return;
     case "events":
-      await sendEvents(services, res, reply.source, aborted, onHead);
+      await sendEvents(call, reply.source);
       return;
   }
 }
@@ -196,43 +294,33 @@ async function send(
  * once `bufferLimit` bytes are waiting for it: publishing never waits for a subscriber, and
  * nothing is buffered without bound.
  */
-async function sendEvents(
-  services: Services,
-  res: Response,
-  source: EventSource,
-  aborted: Promise<never>,
-  onHead: (status: number) => void,
-): Promise<void> {
-  res.writeHead(200, { "content-type": "application/x-ndjson" });
-  // Both response types have flushHeaders() (Node's typings omit the HTTP/2 one).
-  (res as { flushHeaders(): void }).flushHeaders();
-  onHead(200);
+async function sendEvents(call: Call, source: EventSource): Promise<void> {
+  const { ex, services } = call;
+  ex.begin({ "content-type": NDJSON });
+  call.observe(200);
   const limit = services.streams.bufferLimit;
-  const out = res as { write(chunk: string): boolean; readonly writableLength: number };
   let unsubscribe = () => {};
-  const dropped = new Promise<void>((resolve) => {
+  // true: dropped for not reading; false: the call ended (client gone, or a deadline that an
+  // api.<path> setting gave it: the stream then stays open but gets no more events, as before).
+  const dropped = await new Promise<boolean>((resolve) => {
+    call.interrupt = () => resolve(false);
     unsubscribe = source.subscribe((line) => {
-      if (res.destroyed || res.writableEnded) return;
-      if (out.writableLength + line.length > limit) {
-        unsubscribe();
-        resolve();
+      if (ex.done) return;
+      if (ex.writableLength + line.length > limit) {
+        resolve(true);
         return;
       }
-      out.write(line);
+      ex.write(line);
     });
   });
-  try {
-    await Promise.race([dropped, aborted]);
-    services.logger.warn(
-      { limit },
-      "log stream client dropped: it left more than the buffer limit unread",
-    );
-    // HTTP/2: reset just this stream (CANCEL); HTTP/1.1: close the connection.
-    if ("stream" in res) res.stream.close(constants.NGHTTP2_CANCEL);
-    else res.destroy();
-  } finally {
-    unsubscribe();
-  }
+  unsubscribe();
+  if (!dropped || call.settled) return;
+  services.logger.warn(
+    { limit },
+    "log stream client dropped: it left more than the buffer limit unread",
+  );
+  ex.cancel();
+  call.settled = true;
 }
 
 /**
@@ -240,88 +328,79 @@ async function sendEvents(
  * An error before the first line is a normal error answer; after it, a final `{"error":...}`
  * line, as KES does.
  */
-async function sendNdjson(
-  res: Response,
-  chunks: AsyncIterator<string>,
-  aborted: Promise<never>,
-  onHead: (status: number) => void,
-) {
+async function sendNdjson(call: Call, chunks: AsyncIterator<string>): Promise<void> {
+  const { ex } = call;
   let started = false;
+  const fail = (err: unknown) => {
+    void chunks.return?.();
+    if (!ex.done) ex.end(`${JSON.stringify({ error: errorReply(err).message })}\n`);
+  };
+  call.interrupt = (reason) => {
+    if (!started) {
+      void chunks.return?.();
+      return false;
+    }
+    if (reason === TIMED_OUT) fail(errors.timeout());
+    else void chunks.return?.();
+    return true;
+  };
   try {
     for (;;) {
-      const next = await Promise.race([chunks.next(), aborted]);
+      const next = await chunks.next();
+      if (call.settled) return;
       if (next.done === true) break;
       if (next.value === "") continue;
       if (!started) {
-        res.writeHead(200, { "content-type": "application/x-ndjson" });
-        onHead(200);
+        ex.begin({ "content-type": NDJSON });
+        call.observe(200);
         started = true;
       }
-      // Both response types have write(string): boolean; TS cannot unify their overloads.
-      const writable = res as { write(chunk: string): boolean };
-      if (!writable.write(next.value)) await Promise.race([drained(res), aborted]);
+      if (!ex.write(next.value)) {
+        await ex.drained();
+        if (call.settled) return;
+      }
     }
   } catch (err) {
+    if (call.settled) return;
     if (!started) throw err;
-    void chunks.return?.();
-    if (!res.writableEnded && !res.destroyed) {
-      res.end(`${JSON.stringify({ error: errorReply(err).message })}\n`);
-    }
+    fail(err);
+    call.settled = true;
     return;
   }
   if (!started) {
-    res.writeHead(200, { "content-type": "application/x-ndjson" });
-    onHead(200);
+    ex.begin({ "content-type": NDJSON });
+    call.observe(200);
   }
-  res.end();
+  ex.end();
+  call.settled = true;
 }
 
 function respondError(
   services: Services,
-  req: Request,
-  res: Response,
+  ex: HttpExchange,
   err: unknown,
   route: Route | undefined,
-  ex?: Exchange,
+  observed: Observed | undefined,
 ): void {
   const reply = errorReply(err);
   if (reply.status >= 500) {
     // Request context for operators; the body never reaches a log line.
-    const path = parseTargetQuietly(req.url);
-    const context = { method: req.method, path, route: route?.path, status: reply.status };
+    const path = parseTargetQuietly(ex.url);
+    const context = { method: ex.method, path, route: route?.path, status: reply.status };
     if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
     else services.logger.warn({ ...context, reason: reply.message }, "request failed");
     // The error stream gets what the client got, never the internal cause.
-    services.streams.errorEvent(
-      `${req.method ?? "?"} ${path ?? "?"}: ${reply.status} ${reply.message}`,
-    );
+    services.streams.errorEvent(`${ex.method} ${path ?? "?"}: ${reply.status} ${reply.message}`);
   }
-  if (res.headersSent || res.writableEnded) return;
-  writeError(res, reply.status, reply.message, reply.headers);
-  if (ex !== undefined) observeHead(services, req, ex, reply.status);
+  if (ex.headersSent || ex.done) return;
+  writeError(ex, reply.status, reply.message, reply.headers);
+  if (observed !== undefined) observeHead(services, ex, observed, reply.status);
 }
 
-function parseTargetQuietly(url: string | undefined): string | undefined {
+function parseTargetQuietly(url: string): string | undefined {
   try {
     return parseTarget(url).path;
   } catch {
     return undefined;
-  }
-}
-
-function abortError(reason: unknown): Error {
-  return reason === TIMED_OUT ? errors.timeout() : new Error("request aborted");
-}
-
-/**
- * After refusing an oversized body the rest of it is never read: HTTP/1.1 closes the
- * connection once the answer is out, HTTP/2 resets just this stream.
- */
-function stopReading(req: Request, res: Response): void {
-  if ("stream" in req) {
-    const stream = req.stream;
-    res.once("finish", () => stream.close(constants.NGHTTP2_NO_ERROR));
-  } else if (!res.headersSent) {
-    res.setHeader("connection", "close");
   }
 }

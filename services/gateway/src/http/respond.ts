@@ -1,4 +1,4 @@
-import type { Response } from "./types.js";
+import type { HttpExchange } from "./exchange.js";
 
 /** 2023 error headers: JSON with charset, and no sniffing. */
 const ERROR_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -8,65 +8,56 @@ const ERROR_CONTENT_TYPE = "application/json; charset=utf-8";
  * headers. Does nothing when the response is already under way.
  */
 export function writeError(
-  res: Response,
+  ex: HttpExchange,
   status: number,
   message: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  if (res.headersSent || res.writableEnded) return;
+  if (ex.headersSent || ex.done) return;
   const body = JSON.stringify({ message });
-  res.writeHead(status, {
-    ...headers,
-    "content-type": ERROR_CONTENT_TYPE,
-    "x-content-type-options": "nosniff",
-    "content-length": String(Buffer.byteLength(body)),
-  });
-  res.end(body);
+  ex.respond(
+    status,
+    {
+      ...headers,
+      "content-type": ERROR_CONTENT_TYPE,
+      "x-content-type-options": "nosniff",
+      "content-length": String(Buffer.byteLength(body)),
+    },
+    body,
+  );
 }
 
-export function writeEmpty(res: Response): void {
-  res.writeHead(200, { "content-length": "0" });
-  res.end();
+export function writeEmpty(ex: HttpExchange): void {
+  ex.respond(200, { "content-length": "0" }, "");
 }
 
-export function writeBody(res: Response, contentType: string, body: string): void {
-  res.writeHead(200, {
-    "content-type": contentType,
-    "content-length": String(Buffer.byteLength(body)),
-  });
-  res.end(body);
+export function writeBody(ex: HttpExchange, contentType: string, body: string): void {
+  ex.respond(
+    200,
+    { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) },
+    body,
+  );
 }
 
 /**
  * Go's ServeMux redirect (301) for a missing trailing slash or an unclean path. Like Go, only
  * GET and HEAD get the small HTML body.
  */
-export function writeRedirect(res: Response, method: string, location: string): void {
+export function writeRedirect(ex: HttpExchange, method: string, location: string): void {
   if (method === "GET" || method === "HEAD") {
     const body = `<a href="${escapeHtml(location)}">Moved Permanently</a>.\n\n`;
-    res.writeHead(301, {
-      location,
-      "content-type": "text/html; charset=utf-8",
-      "content-length": String(Buffer.byteLength(body)),
-    });
-    res.end(body);
+    ex.respond(
+      301,
+      {
+        location,
+        "content-type": "text/html; charset=utf-8",
+        "content-length": String(Buffer.byteLength(body)),
+      },
+      body,
+    );
     return;
   }
-  res.writeHead(301, { location, "content-length": "0" });
-  res.end();
-}
-
-/** Resolves once the response can take more data (or is gone). */
-export function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+  ex.respond(301, { location, "content-length": "0" }, "");
 }
 
 function escapeHtml(s: string): string {
