@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { isKesError } from "@kes/core";
 import {
@@ -68,6 +70,37 @@ function client(endpoint: string | string[], options: Partial<KesClientOptions> 
   return c;
 }
 
+/**
+ * Runs `body` in a new Node process with a client `c` for `endpoint`; returns its stdout.
+ * `onOutput` sees the output so far whenever more arrives.
+ */
+async function runClientScript(
+  endpoint: string,
+  body: string,
+  onOutput?: (out: string) => void,
+): Promise<string> {
+  const index = new URL("./index.js", import.meta.url).href;
+  const script = [
+    `import { createKesClient } from ${JSON.stringify(index)};`,
+    `const c = createKesClient({ endpoint: ${JSON.stringify(endpoint)}, insecure: true });`,
+    body,
+  ].join("\n");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    onOutput?.(out);
+  });
+  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+  clearTimeout(guard);
+  assert.equal(signal, null, "the process had to be killed: the client kept it alive");
+  assert.equal(code, 0);
+  return out;
+}
+
 describe("KES client transport", () => {
   it("speaks HTTP/2 when offered and presents the client certificate", async () => {
     const server = await serve(() => json({ version: "v-test", commit: "abc" }));
@@ -90,6 +123,100 @@ describe("KES client transport", () => {
       ["1.1", "1.1"],
     );
     assert.notEqual(server.requests[0]?.headers["connection"], "close");
+  });
+
+  it("multiplexes concurrent HTTP/2 requests on one connection", async () => {
+    const server = await serve(() => json({ version: "v2", commit: "" }));
+    const c = client(server.endpoint);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => c.version()));
+    assert.deepEqual(
+      answers.map((a) => a.version),
+      ["v2", "v2", "v2", "v2", "v2"],
+    );
+    assert.equal(server.connections, 1);
+  });
+
+  it("uses the connection that found HTTP/1.1, and opens more for concurrent requests", async () => {
+    const server = await serve(() => json({ version: "v1", commit: "" }), true);
+    const c = client(server.endpoint);
+    await c.version();
+    assert.equal(server.connections, 1);
+    const answers = await Promise.all([1, 2, 3].map(() => c.version()));
+    assert.deepEqual(
+      answers.map((a) => a.version),
+      ["v1", "v1", "v1"],
+    );
+    assert.equal(server.requests.length, 4);
+    assert.ok(server.requests.every((r) => r.httpVersion === "1.1"));
+  });
+
+  it("keeps the endpoint's path prefix and sends names as they are", async () => {
+    const server = await serve(() => ({ status: 200 }));
+    await client(`${server.endpoint}/kes/`).createKey("a.b");
+    assert.equal(server.requests[0]?.path, "/kes/v1/key/create/a.b");
+  });
+
+  it("refuses a private key that is not the certificate's before connecting", async () => {
+    const server = await serve(() => json({ version: "v", commit: "" }));
+    const other = await createSelfSignedCertificate({ subject: "other", usage: "client" });
+    const err = await client(server.endpoint, { keyPem: other.keyPem })
+      .version()
+      .catch((e: unknown) => e);
+    assert.ok(isKesError(err, "invalid_argument"), String(err));
+    assert.match(err.message, /client TLS material is not usable: key values mismatch/);
+    assert.doesNotMatch(err.message, /PRIVATE KEY/);
+    assert.equal(server.connections, 0);
+  });
+
+  it("does not keep the process alive once its calls are done", async () => {
+    const server = await serve(() => json({ version: "v", commit: "" }));
+    // Without close(): an idle connection that held the process would run into the guard.
+    const out = await runClientScript(server.endpoint, "console.log((await c.version()).version);");
+    assert.equal(out, "v\n");
+  });
+
+  it("keeps the process alive until close() is done", async () => {
+    const server = await serve(() => json({ version: "v", commit: "" }));
+    // An unreferenced connection while close() waits would end the process before "closed".
+    const out = await runClientScript(
+      server.endpoint,
+      "await c.version(); await c.close(); console.log('closed');",
+    );
+    assert.equal(out, "closed\n");
+  });
+
+  it("lets a call in flight finish when close() is called, and stays alive until closed", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await serve(async (req) => {
+      if (req.path !== "/version") {
+        // Answered once /version is surely in flight (the server holds it).
+        while (!server.requests.some((r) => r.path === "/version")) {
+          await new Promise((r) => setImmediate(r));
+        }
+        return { status: 200 };
+      }
+      await released;
+      return json({ version: "late", commit: "" });
+    });
+    const out = await runClientScript(
+      server.endpoint,
+      [
+        "const pending = c.version();",
+        "await c.request({ method: 'GET', path: '/in-flight' });",
+        "const closing = c.close();",
+        "console.log('closing');",
+        "console.log((await pending).version);",
+        "await closing;",
+        "console.log('closed');",
+      ].join("\n"),
+      (text) => {
+        if (text.includes("closing")) release();
+      },
+    );
+    assert.equal(out, "closing\nlate\nclosed\n");
   });
 
   it("turns an API key into a client certificate with the key's identity", async () => {

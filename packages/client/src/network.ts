@@ -20,17 +20,13 @@ const CODE_FAILURE: Readonly<Record<string, NetworkFailure>> = {
   ENOTFOUND: "unresolved",
   EAI_AGAIN: "unresolved",
   ETIMEDOUT: "timeout",
-  UND_ERR_CONNECT_TIMEOUT: "timeout",
-  UND_ERR_HEADERS_TIMEOUT: "timeout",
-  UND_ERR_BODY_TIMEOUT: "timeout",
   ECONNRESET: "reset",
   EPIPE: "reset",
   ECONNABORTED: "reset",
-  UND_ERR_SOCKET: "reset",
-  UND_ERR_CLOSED: "reset",
+  ERR_STREAM_PREMATURE_CLOSE: "reset",
 };
 
-/** Every `code` along an error's cause chain (undici wraps socket errors). */
+/** Every `code` along an error's cause chain (a wrapped socket error keeps its code below). */
 function codesOf(err: unknown): string[] {
   const codes: string[] = [];
   let current: unknown = err;
@@ -49,6 +45,7 @@ export function classifyNetworkError(err: unknown): NetworkFailure {
     const failure = CODE_FAILURE[code];
     if (failure !== undefined) return failure;
     if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) return "tls";
+    // Stream resets, REFUSED_STREAM after a GOAWAY, a session gone: the connection's fault.
     if (code.startsWith("ERR_HTTP2_")) return "reset";
   }
   return "other";

@@ -1,12 +1,10 @@
-import type { Dispatcher } from "undici";
+import type { Readable } from "node:stream";
 import type { Deadline } from "./deadline.js";
 import { KesApiError, KesNetworkError, KesProtocolError } from "./errors.js";
 import { WireError } from "./wire.js";
 
 /** Largest success or error body read into memory (kes-go's limit). */
 export const MAX_BODY = 1 << 20;
-
-type Body = Dispatcher.ResponseData["body"];
 
 /**
  * One HTTP answer. Reading its body is still bound by the request's deadline, and failures
@@ -17,7 +15,7 @@ export class KesResponse {
     readonly endpoint: string,
     readonly status: number,
     readonly headers: Readonly<Record<string, string>>,
-    private readonly body: Body,
+    private readonly body: Readable,
     private readonly deadline: Deadline,
   ) {}
 
@@ -94,8 +92,13 @@ export class KesResponse {
 
   /** Reads and discards the body so the connection can be reused. */
   async discard(): Promise<void> {
+    let size = 0;
     try {
-      await this.body.dump({ limit: MAX_BODY });
+      for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        // Not worth reading on: leaving the loop drops the stream (and its connection).
+        if (size > MAX_BODY) break;
+      }
     } catch {
       // Nothing to report: the body was unwanted.
     }

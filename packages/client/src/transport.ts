@@ -1,8 +1,10 @@
-import { rootCertificates } from "node:tls";
-import { Agent, request } from "undici";
+import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
+import { errors } from "@kes/core";
 import { Deadline } from "./deadline.js";
 import { KesNetworkError } from "./errors.js";
+import type { ExchangeAnswer } from "./exchange.js";
 import { classifyNetworkError, describeFailure, isRetryable } from "./network.js";
+import { Origin } from "./origin.js";
 import { KesResponse } from "./response.js";
 import { type RetryPolicy, retryDelay, sleep } from "./retry.js";
 
@@ -42,32 +44,39 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 90_000;
 
 /**
- * Sends requests to one of several KES endpoints over one keep-alive connection pool (HTTP/2
- * when the server offers it via ALPN, HTTP/1.1 otherwise), with kes-go's retry and failover.
+ * The TLS settings of every connection, built once: certificates are parsed once, and a key
+ * that does not belong to its certificate is refused before anything is sent.
+ */
+function secureContextOf(tls: TlsMaterial): SecureContext {
+  try {
+    return createSecureContext({
+      minVersion: "TLSv1.2",
+      ...(tls.certPem === undefined ? {} : { cert: tls.certPem }),
+      ...(tls.keyPem === undefined ? {} : { key: tls.keyPem }),
+      ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
+    });
+  } catch (err) {
+    // OpenSSL's reason only (e.g. "key values mismatch"): never the PEM text.
+    const reason = (err as { reason?: unknown }).reason;
+    const detail = typeof reason === "string" ? reason : "unreadable PEM";
+    throw errors.invalidArgument(`the client TLS material is not usable: ${detail}`);
+  }
+}
+
+/**
+ * Sends requests to one of several KES endpoints over keep-alive connections (HTTP/2 when the
+ * server offers it via ALPN, HTTP/1.1 otherwise), with kes-go's retry and failover. Node's own
+ * HTTP clients are used because they finish in-flight requests across a graceful shutdown
+ * (HTTP/2 GOAWAY); see README.md.
  */
 export class Transport {
-  private readonly agent: Agent;
+  private readonly origins = new Map<string, Origin>();
+  private readonly secureContext: SecureContext;
   /** Where the next call starts; moves past endpoints that just failed. */
   private next = 0;
 
   constructor(private readonly options: TransportOptions) {
-    const { tls } = options;
-    this.agent = new Agent({
-      allowH2: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      keepAliveTimeout: IDLE_TIMEOUT_MS,
-      keepAliveMaxTimeout: IDLE_TIMEOUT_MS,
-      // Off: every call carries its own deadline (which may exceed the client's default).
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: {
-        rejectUnauthorized: !tls.insecure,
-        minVersion: "TLSv1.2",
-        ...(tls.certPem === undefined ? {} : { cert: tls.certPem }),
-        ...(tls.keyPem === undefined ? {} : { key: tls.keyPem }),
-        ...(tls.ca === undefined ? {} : { ca: [...rootCertificates, tls.ca] }),
-      },
-    });
+    this.secureContext = secureContextOf(options.tls);
   }
 
   get endpoints(): readonly string[] {
@@ -109,15 +118,9 @@ export class Transport {
     const { retry } = this.options;
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < retry.retries;
-      let res: Awaited<ReturnType<typeof request>>;
+      let res: ExchangeAnswer;
       try {
-        res = await request(endpoint + req.path, {
-          dispatcher: this.agent,
-          method: req.method,
-          signal: deadline.signal,
-          ...(req.headers === undefined ? {} : { headers: { ...req.headers } }),
-          ...(req.body === undefined ? {} : { body: req.body }),
-        });
+        res = await this.exchange(endpoint, req, deadline.signal);
       } catch (err) {
         const stop = deadline.stopError(endpoint, err);
         if (stop !== undefined) throw stop;
@@ -132,20 +135,44 @@ export class Transport {
           detail,
         });
       }
-      const response = new KesResponse(
-        endpoint,
-        res.statusCode,
-        flattenHeaders(res.headers),
-        res.body,
-        deadline,
-      );
-      if (res.statusCode === 503 && canRetry && req.retryUnavailable !== false) {
+      const response = new KesResponse(endpoint, res.status, res.headers, res.body, deadline);
+      if (res.status === 503 && canRetry && req.retryUnavailable !== false) {
         await response.discard();
         await this.pause(endpoint, deadline);
         continue;
       }
       return response;
     }
+  }
+
+  private exchange(
+    endpoint: string,
+    req: TransportRequest,
+    signal: AbortSignal,
+  ): Promise<ExchangeAnswer> {
+    const url = new URL(endpoint);
+    let origin = this.origins.get(url.origin);
+    if (origin === undefined) {
+      origin = new Origin(url, {
+        secureContext: this.secureContext,
+        insecure: this.options.tls.insecure,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+      });
+      this.origins.set(url.origin, origin);
+    }
+    const body = typeof req.body === "string" ? Buffer.from(req.body) : req.body;
+    return origin.exchange({
+      method: req.method,
+      // Joined as text: URL parsing would resolve "." and ".." segments in names.
+      path: url.pathname.replace(/\/$/, "") + req.path,
+      headers: {
+        ...req.headers,
+        ...(body === undefined ? {} : { "content-length": String(body.length) }),
+      },
+      signal,
+      ...(body === undefined ? {} : { body }),
+    });
   }
 
   private async pause(endpoint: string, deadline: Deadline): Promise<void> {
@@ -157,17 +184,6 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([...this.origins.values()].map((origin) => origin.close()));
   }
-}
-
-function flattenHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined)
-      out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }

@@ -45,6 +45,8 @@ export type Handler = (req: RecordedRequest) => Reply | Promise<Reply>;
 export interface TestServer {
   readonly endpoint: string;
   readonly requests: RecordedRequest[];
+  /** TLS connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startTestServer(
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
+  let connections = 0;
 
   const onRequest = async (req: AnyRequest, res: AnyResponse) => {
     let body = "";
@@ -127,6 +130,7 @@ export async function startTestServer(
     ? createHttpsServer(tls, (req, res) => void onRequest(req, res))
     : createSecureServer({ ...tls, allowHTTP1: true }, (req, res) => void onRequest(req, res));
   server.on("secureConnection", (socket: Socket) => {
+    connections++;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -141,6 +145,9 @@ export async function startTestServer(
   return {
     endpoint: `https://127.0.0.1:${port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     async close() {
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();

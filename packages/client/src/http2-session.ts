@@ -1,0 +1,104 @@
+import type { IncomingHttpHeaders } from "node:http2";
+import { type ClientHttp2Session, type ClientHttp2Stream, connect } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { type ExchangeAnswer, type ExchangeRequest, flattenHeaders } from "./exchange.js";
+
+/**
+ * One HTTP/2 connection to an endpoint. Node's HTTP/2 client follows GOAWAY as RFC 9113 §6.8
+ * says: streams the server accepted (id <= last-stream-id) run to their end, later ones fail
+ * with REFUSED_STREAM (safe to send again). Once GOAWAY arrives the session takes no new
+ * requests and the next one opens a fresh connection.
+ */
+export class Http2Session {
+  private readonly session: ClientHttp2Session;
+  /** Streams not yet closed; while there are any, the session keeps the process alive. */
+  private active = 0;
+  private goingAway = false;
+  /** close() is waiting: the session must keep the process alive until it is closed. */
+  private closing = false;
+
+  constructor(url: URL, socket: TLSSocket, idleMs: number) {
+    this.session = connect(url.origin, { createConnection: () => socket });
+    // Stream failures reach their requests; a session error only retires the session.
+    this.session.on("error", () => {
+      this.goingAway = true;
+    });
+    this.session.on("goaway", () => {
+      this.goingAway = true;
+    });
+    // An idle connection is let go (graceful: a quiet log stream keeps running).
+    this.session.setTimeout(idleMs, () => this.session.close());
+    this.session.unref();
+  }
+
+  /** Whether a new request may go on this session. */
+  get usable(): boolean {
+    return !this.goingAway && !this.session.closed && !this.session.destroyed;
+  }
+
+  exchange(req: ExchangeRequest): Promise<ExchangeAnswer> {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.session.request(
+        { ":method": req.method, ":path": req.path, ...req.headers },
+        { endStream: req.body === undefined, signal: req.signal },
+      );
+    } catch (err) {
+      // E.g. ERR_HTTP2_GOAWAY_SESSION: the session went away between the check and now.
+      this.goingAway = true;
+      return Promise.reject(err);
+    }
+    this.track(stream);
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        stream.off("response", onResponse);
+        stream.off("error", onError);
+        stream.off("close", onClose);
+      };
+      const onResponse = (headers: IncomingHttpHeaders) => {
+        settle();
+        resolve({
+          status: Number(headers[":status"]),
+          headers: flattenHeaders(headers),
+          body: stream,
+        });
+      };
+      const onError = (err: Error) => {
+        settle();
+        reject(err);
+      };
+      const onClose = () => {
+        settle();
+        const err = new Error(`HTTP/2 stream closed before an answer (code ${stream.rstCode})`);
+        reject(Object.assign(err, { code: "ERR_HTTP2_STREAM_CLOSED" }));
+      };
+      stream.on("response", onResponse);
+      stream.on("error", onError);
+      stream.on("close", onClose);
+      if (req.body !== undefined) stream.end(req.body);
+    });
+  }
+
+  /**
+   * Ends the session (GOAWAY): at once when idle, else once its streams are done. Waiting for
+   * that must keep the process alive, or it could exit in the middle of a caller's `await`.
+   */
+  async close(): Promise<void> {
+    if (this.session.destroyed) return;
+    const closed = new Promise<void>((resolve) => this.session.once("close", resolve));
+    this.closing = true;
+    this.session.ref();
+    if (this.active === 0) this.session.destroy();
+    else this.session.close();
+    await closed;
+  }
+
+  private track(stream: ClientHttp2Stream): void {
+    // Errors after the answer surface where the body is read; unread, they must not crash us.
+    stream.on("error", () => {});
+    if (this.active++ === 0) this.session.ref();
+    stream.once("close", () => {
+      if (--this.active === 0 && !this.closing) this.session.unref();
+    });
+  }
+}
