@@ -1,7 +1,8 @@
-import type { KeyObject } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createKesClient, type KesClient, type KesClientOptions } from "@kes/client";
 import { isKesError } from "@kes/core";
+import type { PemBlock } from "@kes/identity";
 import { toCliError } from "./client-errors.js";
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
@@ -60,29 +61,47 @@ export function credentialsFromEnv(env: CliIo["env"]): Credentials {
   return { kind: "certificate", certFile, keyFile };
 }
 
-async function readPem(path: string, what: string, variable: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(err);
-    throw new CliError(`cannot read the ${what} ${variable}=${path}: ${reason}`);
+/** Why a file cannot be read, in words (never its content). */
+function unreadable(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    default:
+      return err instanceof Error ? err.message : String(err);
   }
 }
 
-/** Reads the certificate and key files; an encrypted key asks for its password. */
+async function readPem(variable: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${variable} (${path}): ${unreadable(err)}`);
+  }
+}
+
+/**
+ * Reads the certificate and key files; an encrypted key asks for its password. A file that is
+ * not what it should be, or a key that is not the certificate's, is a local setup error: said
+ * here, naming the variables and files, rather than surfacing as a failed TLS connection.
+ */
 export async function loadCertificateFiles(
   creds: Extract<Credentials, { kind: "certificate" }>,
   io: CliIo,
 ): Promise<{ certPem: string; keyPem: string }> {
   // Loaded on demand: the X.509 library is the slowest part of a CLI start.
   const { decodePem, loadPrivateKey } = await import("@kes/identity");
-  const certPem = await readPem(creds.certFile, "client certificate", "KES_CLIENT_CERT");
-  if (!decodePem(certPem).some((block) => block.label === "CERTIFICATE")) {
-    throw new CliError(`KES_CLIENT_CERT=${creds.certFile} holds no PEM CERTIFICATE`);
-  }
-  const keyText = await readPem(creds.keyFile, "private key", "KES_CLIENT_KEY");
+  const certName = `KES_CLIENT_CERT (${creds.certFile})`;
+  const keyName = `KES_CLIENT_KEY (${creds.keyFile})`;
+  const certPem = await readPem("KES_CLIENT_CERT", creds.certFile);
+  const cert = parseCertificate(certPem, certName, decodePem);
+  const keyText = await readPem("KES_CLIENT_KEY", creds.keyFile);
   const keyError = (err: unknown) =>
-    isKesError(err) ? new CliError(`KES_CLIENT_KEY=${creds.keyFile}: ${err.message}`) : err;
+    isKesError(err) ? new CliError(`${keyName}: ${err.message}`) : err;
   let key: KeyObject;
   try {
     key = loadPrivateKey(keyText);
@@ -95,7 +114,33 @@ export async function loadCertificateFiles(
       throw keyError(err2);
     }
   }
+  if (!cert.checkPrivateKey(key)) {
+    throw new CliError(`${keyName} is not the private key of ${certName}`);
+  }
   return { certPem, keyPem: key.export({ type: "pkcs8", format: "pem" }) as string };
+}
+
+/** The first certificate of a PEM file (the client's own; a chain may follow). */
+function parseCertificate(
+  pem: string,
+  name: string,
+  decodePem: (text: string) => readonly PemBlock[],
+): X509Certificate {
+  let blocks: readonly PemBlock[];
+  try {
+    blocks = decodePem(pem);
+  } catch (err) {
+    throw new CliError(`${name} is not a PEM file: ${(err as Error).message}`);
+  }
+  const block = blocks.find((b) => b.label === "CERTIFICATE");
+  if (block === undefined) {
+    throw new CliError(`${name} is not a certificate: it holds no PEM CERTIFICATE block`);
+  }
+  try {
+    return new X509Certificate(block.der);
+  } catch {
+    throw new CliError(`${name} is not a certificate: its CERTIFICATE block cannot be parsed`);
+  }
 }
 
 /** The client options `kes` commands use: env + flags, credentials loaded. */

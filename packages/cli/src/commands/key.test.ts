@@ -262,7 +262,7 @@ describe("kes key credentials", () => {
       [{ KES_API_KEY: apiKey, KES_CLIENT_CERT: "a.cert" }, /cannot be used together/],
       [
         { KES_CLIENT_CERT: join(tmp, "none.cert"), KES_CLIENT_KEY: "x" },
-        /none\.cert: no such file/,
+        /^cannot read KES_CLIENT_CERT \(.*none\.cert\): no such file$/,
       ],
       [{ KES_API_KEY: "kes:v2:abc" }, /invalid API key: unsupported version/],
     ];
@@ -273,6 +273,61 @@ describe("kes key credentials", () => {
         message,
       );
     }
+  });
+
+  it("checks the certificate and key files before connecting, naming variable and file", async () => {
+    const app = await createSelfSignedCertificate({ subject: "app", usage: "client" });
+    const other = await createSelfSignedCertificate({ subject: "other", usage: "client" });
+    const file = async (name: string, text: string) => {
+      const path = join(tmp, name);
+      await writeFile(path, text);
+      return path;
+    };
+    const cert = await file("pair.cert", app.certPem);
+    const otherKey = await file("other.key", other.keyPem);
+    const notPem = await file("notes.txt", "hello\n");
+    const badCert = await file(
+      "bad.cert",
+      app.certPem.replace(/^(-+BEGIN CERTIFICATE-+\n)./, "$1@"),
+    );
+    const before = server.requests.length;
+    const cases: [string, string, string][] = [
+      [
+        cert,
+        otherKey,
+        `KES_CLIENT_KEY (${otherKey}) is not the private key of KES_CLIENT_CERT (${cert})`,
+      ],
+      [
+        cert,
+        notPem,
+        `KES_CLIENT_KEY (${notPem}): not a private key: no PEM PRIVATE KEY block found`,
+      ],
+      [cert, tmp, `cannot read KES_CLIENT_KEY (${tmp}): it is a directory`],
+      [
+        notPem,
+        otherKey,
+        `KES_CLIENT_CERT (${notPem}) is not a certificate: it holds no PEM CERTIFICATE block`,
+      ],
+      [
+        otherKey,
+        cert,
+        `KES_CLIENT_CERT (${otherKey}) is not a certificate: it holds no PEM CERTIFICATE block`,
+      ],
+      [
+        badCert,
+        otherKey,
+        `KES_CLIENT_CERT (${badCert}) is not a PEM file: invalid PEM: the CERTIFICATE block is not valid base64`,
+      ],
+    ];
+    for (const [certFile, keyFile, message] of cases) {
+      const env = {
+        KES_SERVER: server.endpoint,
+        KES_CLIENT_CERT: certFile,
+        KES_CLIENT_KEY: keyFile,
+      };
+      await kesFails(["key", "create", "-k", "pair-key"], fakeIo(env), message);
+    }
+    assert.equal(server.requests.length, before, "nothing was sent");
   });
 
   it("says to use -k when the server's certificate is self-signed", async () => {
