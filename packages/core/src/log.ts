@@ -32,6 +32,30 @@ const REDACT_PATHS = [
   "headers.authorization",
 ];
 
+/** pino's levels, most severe first; "silent" logs nothing. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The level to log at: `level` if given, else KES_LOG_LEVEL, else "info". Case and blanks are
+ * forgiven; anything else is an Error naming where the value came from and what is valid
+ * (pino's own message would not say which setting is wrong).
+ */
+export function resolveLogLevel(
+  level: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LogLevel {
+  const fromEnv = level === undefined;
+  const raw = (fromEnv ? env.KES_LOG_LEVEL : level)?.trim() ?? "";
+  if (raw === "") return "info";
+  const wanted = raw.toLowerCase();
+  const known = LOG_LEVELS.find((l) => l === wanted);
+  if (known !== undefined) return known;
+  const where = fromEnv ? "KES_LOG_LEVEL" : "log level";
+  throw new Error(`${where} "${raw}" is not a log level; valid: ${LOG_LEVELS.join(", ")}`);
+}
+
 export interface LoggerOptions {
   readonly name?: string;
   readonly level?: string;
@@ -40,7 +64,7 @@ export interface LoggerOptions {
 
 /** A structured (JSON lines) pino logger with secret fields redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.KES_LOG_LEVEL ?? "info";
+  const level = resolveLogLevel(options.level);
   const base = {
     level,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
