@@ -25,6 +25,7 @@ import { KeyCache } from "./cache.js";
 import { abortable, callSignal } from "./deadline.js";
 import { AES256_GCM_SHA256, isAlgorithm, KEY_SIZE } from "./formats/aead.js";
 import { FormatError } from "./formats/format-error.js";
+import { randomSecret } from "./formats/random.js";
 import { formatRfc3339 } from "./formats/rfc3339.js";
 import { type NewStoredKey, parseStoredKey, writeStoredKeyJson } from "./formats/stored-key.js";
 import { type MasterKey, openWith, sealWith, toMasterKey } from "./master-key.js";
@@ -214,7 +215,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
 
     generate(name, context, requestOptions): Promise<DataKey> {
       return withKey(name, requestOptions, (key) => {
-        const plaintext = randomBytes(KEY_SIZE);
+        const plaintext = randomSecret(KEY_SIZE);
         return { plaintext, ciphertext: sealWith(key, plaintext, context) };
       });
     },

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
 import type { Algorithm } from "@kes/core";
 import { FormatError } from "./format-error.js";
 import { hchacha20 } from "./hchacha20.js";
+import { randomPublic } from "./random.js";
 
 /**
  * KES's AEAD construction (kes-api.md §6.3): a per-message key derived from the master key
@@ -60,7 +61,7 @@ export function seal(
   masterKey: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
-  random: Uint8Array = randomBytes(IV_SIZE + NONCE_SIZE),
+  random: Uint8Array = randomPublic(IV_SIZE + NONCE_SIZE),
 ): SealedMessage {
   if (random.length !== IV_SIZE + NONCE_SIZE) throw new FormatError("iv ‖ nonce must be 28 bytes");
   const iv = random.subarray(0, IV_SIZE);

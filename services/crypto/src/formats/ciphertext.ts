@@ -81,6 +81,61 @@ export function parseRawCiphertext(bytes: Uint8Array): Ciphertext {
 
 /** Format B, strictly: exactly 5 elements of the right types and sizes, no trailing bytes. */
 export function parseMsgpackCiphertext(bytes: Uint8Array): Ciphertext {
+  return parseOwnLayout(bytes) ?? parseMsgpackValue(bytes);
+}
+
+// The layout KES (and we) write: [fixstr algorithm, str8 32-char id, bin8 16, bin8 12, bin].
+const AES_NAME = Buffer.from("AES256-GCM_SHA256", "latin1");
+const CHACHA_NAME = Buffer.from("XCHACHA20-POLY1305", "latin1");
+
+/**
+ * The common case read by hand: a value in exactly the layout we write, with a known
+ * algorithm and an ASCII key id, means the same as the library's reading of it (the test
+ * compares both on every vector); anything else is undefined and goes to the library.
+ */
+function parseOwnLayout(bytes: Uint8Array): Ciphertext | undefined {
+  if (bytes.length < 1 + 1 + 17 + 2 + 32 + 2 + 16 + 2 + 12 + 2 + TAG_SIZE) return undefined;
+  if (bytes[0] !== MSGPACK_FIXARRAY_5) return undefined;
+  const nameLength = (bytes[1] as number) - 0xa0;
+  const name = nameLength === AES_NAME.length ? AES_NAME : CHACHA_NAME;
+  if (nameLength !== name.length) return undefined;
+  for (let i = 0; i < nameLength; i++) if (bytes[2 + i] !== name[i]) return undefined;
+  let at = 2 + nameLength;
+  if (bytes[at] !== 0xd9 || bytes[at + 1] !== 32) return undefined;
+  at += 2;
+  for (let i = at; i < at + 32; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x20 || c > 0x7e) return undefined;
+  }
+  const keyId = Buffer.from(bytes.buffer, bytes.byteOffset + at, 32).toString("latin1");
+  at += 32;
+  if (bytes[at] !== 0xc4 || bytes[at + 1] !== IV_SIZE) return undefined;
+  const iv = bytes.subarray(at + 2, at + 2 + IV_SIZE);
+  at += 2 + IV_SIZE;
+  if (bytes[at] !== 0xc4 || bytes[at + 1] !== NONCE_SIZE) return undefined;
+  const nonce = bytes.subarray(at + 2, at + 2 + NONCE_SIZE);
+  at += 2 + NONCE_SIZE;
+  const tag = bytes[at];
+  let length: number;
+  if (tag === 0xc4) {
+    length = bytes[at + 1] as number;
+    at += 2;
+  } else if (tag === 0xc5 && at + 3 <= bytes.length) {
+    length = ((bytes[at + 1] as number) << 8) | (bytes[at + 2] as number);
+    at += 3;
+  } else return undefined; // bin32 and anything else: the library's business
+  if (at + length !== bytes.length || length < TAG_SIZE) return undefined;
+  return {
+    format: "msgpack",
+    algorithm: name === AES_NAME ? "AES256-GCM_SHA256" : "XCHACHA20-POLY1305",
+    keyId,
+    iv,
+    nonce,
+    sealed: bytes.subarray(at),
+  };
+}
+
+function parseMsgpackValue(bytes: Uint8Array): Ciphertext {
   let value: unknown;
   try {
     value = decoder.decode(bytes); // throws on trailing bytes as well
@@ -156,9 +211,87 @@ function checkSizes(iv: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): void
   if (sealed.length < TAG_SIZE) throw new FormatError("ciphertext is shorter than its tag");
 }
 
-/** Writes format B exactly as KES v0.19.2 … 2024-01 does (135 bytes for a 32-byte DEK, AES). */
+/**
+ * Writes format B exactly as KES v0.19.2 … 2024-01 does (135 bytes for a 32-byte DEK, AES):
+ * the one shape we write, laid out by hand in one buffer (a generic encoder costs as much as
+ * the AES work here). Byte for byte what @msgpack/msgpack writes (ciphertext.test.ts checks
+ * every size class against it); strings that are not ASCII go through the library.
+ */
 export function writeMsgpackCiphertext(fields: MsgpackFields): Uint8Array {
-  return encoder.encode([fields.algorithm, fields.keyId, fields.iv, fields.nonce, fields.sealed]);
+  const { algorithm, keyId, iv, nonce, sealed } = fields;
+  if (!isAscii(algorithm) || !isAscii(keyId)) {
+    return encoder.encode([algorithm, keyId, iv, nonce, sealed]);
+  }
+  const size =
+    1 +
+    strHeader(algorithm.length) +
+    algorithm.length +
+    strHeader(keyId.length) +
+    keyId.length +
+    binHeader(iv.length) +
+    iv.length +
+    binHeader(nonce.length) +
+    nonce.length +
+    binHeader(sealed.length) +
+    sealed.length;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = MSGPACK_FIXARRAY_5;
+  let at = writeStr(out, 1, algorithm);
+  at = writeStr(out, at, keyId);
+  at = writeBin(out, at, iv);
+  at = writeBin(out, at, nonce);
+  writeBin(out, at, sealed);
+  return out;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+// MessagePack's size classes, chosen as the library chooses them.
+function strHeader(length: number): number {
+  return length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+function binHeader(length: number): number {
+  return length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+function writeStr(out: Buffer, at: number, text: string): number {
+  const n = text.length; // ASCII: one byte per character
+  if (n < 32) out[at++] = 0xa0 | n;
+  else if (n < 0x100) {
+    out[at++] = 0xd9;
+    out[at++] = n;
+  } else if (n < 0x10000) {
+    out[at++] = 0xda;
+    out.writeUInt16BE(n, at);
+    at += 2;
+  } else {
+    out[at++] = 0xdb;
+    out.writeUInt32BE(n, at);
+    at += 4;
+  }
+  return at + out.write(text, at, n, "latin1");
+}
+
+function writeBin(out: Buffer, at: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 0x100) {
+    out[at++] = 0xc4;
+    out[at++] = n;
+  } else if (n < 0x10000) {
+    out[at++] = 0xc5;
+    out.writeUInt16BE(n, at);
+    at += 2;
+  } else {
+    out[at++] = 0xc6;
+    out.writeUInt32BE(n, at);
+    at += 4;
+  }
+  out.set(bytes, at);
+  return at + n;
 }
 
 /** Writes format C (2024+), for when every peer reading the ciphertexts is 2024 or later. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { CryptoApi } from "@kes/core";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { FastHistogram, type HistogramSeries } from "./histogram.js";
 import { heapUsed, numCpu, threadCount } from "./system.js";
 
 /**
@@ -81,17 +82,11 @@ export function createGatewayMetrics(registry: Registry, startedAt: number): Gat
         registers,
       }),
   );
-  const latency = reuse(
-    registry,
-    "kes_http_response_time",
-    () =>
-      new Histogram({
-        name: "kes_http_response_time",
-        help: "Histogram of request response times spawning from 10ms to 10s.",
-        buckets: RESPONSE_TIME_BUCKETS,
-        registers,
-      }),
-  );
+  const latency = FastHistogram.register(registry, {
+    name: "kes_http_response_time",
+    help: "Histogram of request response times spawning from 10ms to 10s.",
+    buckets: RESPONSE_TIME_BUCKETS,
+  }).series();
   const errorEvents = reuse(
     registry,
     "kes_log_error_events",
@@ -113,20 +108,14 @@ export function createGatewayMetrics(registry: Registry, startedAt: number): Gat
       }),
   );
   registerSystemGauges(registry, startedAt);
-  const cryptoCalls = reuse(
-    registry,
-    "kes_ts_crypto_call_duration_seconds",
-    () =>
-      new Histogram({
-        name: "kes_ts_crypto_call_duration_seconds",
-        help:
-          "Seconds the gateway waited for the crypto service, by method " +
-          "(a gRPC call in the split deployment, an in-process call under kes server).",
-        labelNames: ["method"],
-        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        registers,
-      }),
-  );
+  const cryptoCalls = FastHistogram.register(registry, {
+    name: "kes_ts_crypto_call_duration_seconds",
+    help:
+      "Seconds the gateway waited for the crypto service, by method " +
+      "(a gRPC call in the split deployment, an in-process call under kes server).",
+    labelName: "method",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
 
   // One child per status code, bound on first use: no label object per request.
   const children = new Map<number, CounterChild>();
@@ -202,18 +191,17 @@ function registerSystemGauges(registry: Registry, startedAt: number): void {
   );
 }
 
-type Timer = ReturnType<Histogram<"method">["labels"]>;
-
-/** A CryptoApi whose every call is timed with a child histogram bound once per method. */
-function timeCrypto(crypto: CryptoApi, histogram: Histogram<"method">): CryptoApi {
-  const timers = new Map<string, Timer>();
-  const timer = (method: string): Timer => {
-    let t = timers.get(method);
-    if (t === undefined) {
-      t = histogram.labels(method);
-      timers.set(method, t);
+/** A CryptoApi whose every call is timed into the histogram's series of its method. */
+function timeCrypto(crypto: CryptoApi, histogram: FastHistogram): CryptoApi {
+  // A method's series is made at its first call (as prom-client showed a label set).
+  const series = new Map<string, HistogramSeries>();
+  const timer = (method: string): HistogramSeries => {
+    let s = series.get(method);
+    if (s === undefined) {
+      s = histogram.series(method);
+      series.set(method, s);
     }
-    return t;
+    return s;
   };
   const timed =
     <A extends unknown[], R>(method: string, call: (...args: A) => Promise<R>) =>
