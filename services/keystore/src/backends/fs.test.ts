@@ -1,9 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { isKesError, listAll } from "@kes/core";
+import { createLogger, isKesError, listAll } from "@kes/core";
 import { keystoreContract } from "@kes/keystore-contract";
 import { openFsKeyStore } from "./fs.js";
 
@@ -96,7 +108,7 @@ describe("fs keystore on disk", () => {
     await store.close();
   });
 
-  it("ignores temp files, leftovers of a crash, subdirectories, symlinks and foreign files", async () => {
+  it("lists no temp files, leftovers of a crash, subdirectories, symlinks or foreign files", async () => {
     const dir = join(root, "strays");
     await mkdir(dir);
     await writeFile(join(dir, "real"), "value");
@@ -109,14 +121,68 @@ describe("fs keystore on disk", () => {
     await symlink(join(dir, "real"), join(dir, "link"));
     const store = await openFsKeyStore(dir);
     assert.deepEqual(await collect(listAll(store, "")), ["real"]);
-    for (const name of ["subdir", "link"]) {
-      await assert.rejects(store.get(name), (e) => isKesError(e, "key_not_found"), name);
+    await store.close();
+  });
+
+  it("reports a non-regular entry at a key's path as a damaged keystore, and leaves it", async () => {
+    const dir = join(root, "damaged");
+    await mkdir(dir);
+    await writeFile(join(dir, "real"), "value");
+    await mkdir(join(dir, "subdir"));
+    await symlink(join(dir, "real"), join(dir, "link"));
+    execFileSync("mkfifo", [join(dir, "pipe")]);
+    const store = await openFsKeyStore(dir);
+    const cases: [string, string][] = [
+      ["subdir", "a directory"],
+      ["link", "a symbolic link"],
+      ["pipe", "a named pipe"],
+    ];
+    for (const [name, kind] of cases) {
+      const damaged = (err: unknown) => {
+        assert.ok(isKesError(err, "keystore_failure"), `${name}: ${String(err)}`);
+        assert.equal(
+          err.message,
+          `fs keystore: key "${name}": "${join(dir, name)}" is not a regular file (${kind}); ` +
+            "remove or rename it to use that key name",
+        );
+        return true;
+      };
+      await assert.rejects(store.get(name), damaged);
+      await assert.rejects(store.delete(name), damaged);
+      await assert.rejects(store.create(name, Uint8Array.of(1)), (e) =>
+        isKesError(e, "key_exists"),
+      );
     }
-    await store.delete("subdir");
-    assert.ok((await stat(join(dir, "subdir"))).isDirectory(), "delete does not touch a directory");
-    await assert.rejects(store.create("subdir", Uint8Array.of(1)), (e) =>
-      isKesError(e, "key_exists"),
+    assert.ok((await lstat(join(dir, "subdir"))).isDirectory(), "delete left the directory");
+    assert.ok((await lstat(join(dir, "link"))).isSymbolicLink(), "delete left the symlink");
+    assert.ok((await lstat(join(dir, "pipe"))).isFIFO(), "delete left the pipe");
+    assert.deepEqual(await collect(listAll(store, "")), ["real"]);
+    await store.close();
+  });
+
+  it("says why a file operation failed once, in words and code, without the raw cause", async () => {
+    const dir = join(root, "reasons");
+    const store = await openFsKeyStore(dir);
+    await rm(dir, { recursive: true });
+    const err = await store.create("k", Uint8Array.of(1)).catch((e: unknown) => e);
+    assert.ok(isKesError(err, "keystore_failure"));
+    assert.equal(
+      err.message,
+      `fs keystore: cannot create key "k": "${join(dir, "k")}": no such file or directory (ENOENT)`,
     );
+    // Loggers append a cause's message; the code must not appear twice in a log line.
+    assert.equal(err.cause, undefined);
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    createLogger({ level: "info", destination }).error({ err }, "keystore operation failed");
+    assert.equal(lines.length, 1);
+    const logged = JSON.parse(lines[0] ?? "{}") as { err?: { message?: string } };
+    assert.equal(logged.err?.message, err.message);
     await store.close();
   });
 

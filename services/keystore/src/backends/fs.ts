@@ -65,14 +65,13 @@ async function prepareDirectory(root: string): Promise<void> {
     info = await stat(root);
   } catch (err) {
     if (codeOf(err) !== "ENOENT") {
-      throw errors.keystoreFailure(`fs keystore: cannot access "${root}": ${codeOf(err)}`, err);
+      throw errors.keystoreFailure(`fs keystore: cannot access "${root}": ${reasonOf(err)}`);
     }
     try {
       await mkdir(root, { recursive: true, mode: 0o700 });
     } catch (mkdirErr) {
       throw errors.keystoreFailure(
-        `fs keystore: cannot create directory "${root}": ${codeOf(mkdirErr)}`,
-        mkdirErr,
+        `fs keystore: cannot create directory "${root}": ${reasonOf(mkdirErr)}`,
       );
     }
     return;
@@ -85,8 +84,7 @@ async function prepareDirectory(root: string): Promise<void> {
     await readdir(root);
   } catch (err) {
     throw errors.keystoreFailure(
-      `fs keystore: directory "${root}" is not readable and writable: ${codeOf(err)}`,
-      err,
+      `fs keystore: directory "${root}" is not readable and writable: ${reasonOf(err)}`,
     );
   }
 }
@@ -132,7 +130,7 @@ class FsKeyStore implements KeyStore {
     } catch (err) {
       if (isKesError(err)) throw err;
       if (codeOf(err) === "EEXIST") throw errors.keyExists();
-      throw this.#failure(err, `cannot create key "${name}"`);
+      throw this.#failure(err, `cannot create key "${name}"`, file);
     } finally {
       await rm(temp, { force: true }).catch((err: unknown) => {
         this.log.warn({ file: temp, code: codeOf(err) }, "fs keystore: cannot remove a temp file");
@@ -146,14 +144,17 @@ class FsKeyStore implements KeyStore {
     this.#enter(options);
     let handle: FileHandle;
     try {
-      // O_NOFOLLOW: a symlink is not a key (list ignores it too), and cannot point outside.
-      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NOFOLLOW: a symlink is not a key, and cannot point outside. O_NONBLOCK: opening a
+      // FIFO someone left here must not wait for a writer (it changes nothing for files).
+      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
-      if (isAbsent(err) && (await this.#rootIsThere())) throw errors.keyNotFound();
-      throw this.#failure(err, `cannot read key "${name}"`);
+      if (codeOf(err) === "ENOENT" && (await this.#rootIsThere())) throw errors.keyNotFound();
+      if (codeOf(err) === "ELOOP") throw this.#notAFile(name, file, "a symbolic link");
+      throw this.#failure(err, `cannot read key "${name}"`, file);
     }
     try {
-      if (!(await handle.stat()).isFile()) throw errors.keyNotFound();
+      const info = await handle.stat();
+      if (!info.isFile()) throw this.#notAFile(name, file, entryKind(info));
       const data =
         options?.signal === undefined
           ? await handle.readFile()
@@ -161,7 +162,7 @@ class FsKeyStore implements KeyStore {
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } catch (err) {
       if (isKesError(err)) throw err;
-      throw this.#failure(err, `cannot read key "${name}"`);
+      throw this.#failure(err, `cannot read key "${name}"`, file);
     } finally {
       await handle.close().catch(() => undefined);
     }
@@ -171,12 +172,16 @@ class FsKeyStore implements KeyStore {
     const file = this.#pathOf(name);
     this.#enter(options);
     try {
+      // unlink() would remove a symlink, FIFO or socket as if it were a key: look first.
+      const info = await lstat(file);
+      if (!info.isFile()) throw this.#notAFile(name, file, entryKind(info));
       await unlink(file);
     } catch (err) {
-      // Nothing stored under that name (or only a directory, which is never a key): done.
-      // Unless the whole directory is gone: that is an outage, not an absent key.
-      if ((isAbsent(err) || codeOf(err) === "EISDIR") && (await this.#rootIsThere())) return;
-      throw this.#failure(err, `cannot delete key "${name}"`);
+      if (isKesError(err)) throw err;
+      // Nothing stored under that name: done. Unless the whole directory is gone: that is an
+      // outage, not an absent key.
+      if (codeOf(err) === "ENOENT" && (await this.#rootIsThere())) return;
+      throw this.#failure(err, `cannot delete key "${name}"`, file);
     }
     await this.#syncDirectory();
   }
@@ -190,7 +195,7 @@ class FsKeyStore implements KeyStore {
       // Temp files, subdirectories, symlinks and foreign files are not keys.
       names = entries.filter((e) => e.isFile() && isValidName(e.name)).map((e) => e.name);
     } catch (err) {
-      throw this.#failure(err, "cannot list keys");
+      throw this.#failure(err, "cannot list keys", this.root);
     }
     return pageOfNames(names, checked);
   }
@@ -202,7 +207,7 @@ class FsKeyStore implements KeyStore {
     try {
       if (!(await stat(this.root)).isDirectory()) detail = "the keystore path is not a directory";
     } catch (err) {
-      detail = codeOf(err) === "ENOENT" ? "the directory is gone" : `cannot stat: ${codeOf(err)}`;
+      detail = codeOf(err) === "ENOENT" ? "the directory is gone" : `cannot stat: ${reasonOf(err)}`;
     }
     const latencyMs = performance.now() - start;
     const base = { latencyMs, backend: KIND, endpoint: this.root };
@@ -239,10 +244,22 @@ class FsKeyStore implements KeyStore {
     throwIfAborted(options, KIND);
   }
 
-  #failure(err: unknown, what: string) {
-    if (isAbortError(err)) return errors.keystoreFailure(`fs keystore: ${what}: call aborted`, err);
-    // The error code only: a message must never carry a value.
-    return errors.keystoreFailure(`fs keystore: ${what} in "${this.root}": ${codeOf(err)}`, err);
+  /**
+   * A keystore failure saying what failed, on which path, and why in words with the error
+   * code. The Node error is not attached as the cause: loggers append a cause's message, and
+   * that would repeat the code and reason ("EPERM: EPERM: operation not permitted").
+   */
+  #failure(err: unknown, what: string, path: string) {
+    if (isAbortError(err)) return errors.keystoreFailure(`fs keystore: ${what}: call aborted`);
+    return errors.keystoreFailure(`fs keystore: ${what}: "${path}": ${reasonOf(err)}`);
+  }
+
+  /** Something that is not a file sits where a key's file should be: the store is damaged. */
+  #notAFile(name: string, path: string, kind: string) {
+    return errors.keystoreFailure(
+      `fs keystore: key "${name}": "${path}" is not a regular file (${kind}); ` +
+        "remove or rename it to use that key name",
+    );
   }
 
   /** Makes a link or unlink durable. Failing here must not undo a create that happened. */
@@ -280,9 +297,26 @@ function codeOf(err: unknown): string {
   return typeof code === "string" ? code : "unknown error";
 }
 
-function isAbsent(err: unknown): boolean {
+/**
+ * Why a file operation failed, e.g. "operation not permitted (EPERM)": libuv's words from the
+ * Node message ("EPERM: operation not permitted, unlink '...'") and the code. Only those words
+ * are taken from the message, never a path or anything else it holds.
+ */
+function reasonOf(err: unknown): string {
   const code = codeOf(err);
-  return code === "ENOENT" || code === "ELOOP" || code === "ENOTDIR";
+  const message = err instanceof Error ? err.message : "";
+  const words = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1]?.trim();
+  return words === undefined || words === "" ? code : `${words} (${code})`;
+}
+
+/** What a non-regular directory entry is, for messages. */
+function entryKind(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isSymbolicLink()) return "a symbolic link";
+  if (info.isFIFO()) return "a named pipe";
+  if (info.isSocket()) return "a socket";
+  if (info.isBlockDevice() || info.isCharacterDevice()) return "a device";
+  return "not a file";
 }
 
 function isAbortError(err: unknown): boolean {
