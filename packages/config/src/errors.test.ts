@@ -243,4 +243,29 @@ describe("config errors name the file, the line and the key path", () => {
       "server-config.yml:7: api.v1/status: 'v1/status' is not an API path: API paths start with '/', e.g. /v1/status",
     );
   });
+
+  it("an API path that names no API, with did-you-mean", () => {
+    const apis =
+      "(the APIs: /version, /v1/ready, /v1/status, /v1/metrics, /v1/api, /v1/key/create, " +
+      "/v1/key/import, /v1/key/describe, /v1/key/delete, /v1/key/list, /v1/key/generate, " +
+      "/v1/key/encrypt, /v1/key/decrypt, /v1/key/bulk/decrypt, /v1/key/hmac, " +
+      "/v1/policy/describe, /v1/policy/read, /v1/policy/list, /v1/identity/describe, " +
+      "/v1/identity/self/describe, /v1/identity/list, /v1/log/error, /v1/log/audit)";
+    expectError(
+      minimal("api:\n  /v1/status:\n    timeout: 5s\n  /v1/metricz:\n    skip_auth: true\n"),
+      `server-config.yml:9: api./v1/metricz: unknown API path; did you mean '/v1/metrics'? ${apis}`,
+    );
+    expectError(
+      minimal("api:\n  /v1/key/creat/:\n    timeout: 5s\n"),
+      `server-config.yml:7: api./v1/key/creat/: unknown API path; did you mean '/v1/key/create'? ${apis}`,
+    );
+    expectError(
+      minimal("api:\n  /metrics:\n    skip_auth: true\n"),
+      `server-config.yml:7: api./metrics: unknown API path; did you mean '/v1/metrics'? ${apis}`,
+    );
+    expectError(
+      minimal("api:\n  /debug/pprof:\n    skip_auth: true\n"),
+      `server-config.yml:7: api./debug/pprof: unknown API path ${apis}`,
+    );
+  });
 });

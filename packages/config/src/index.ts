@@ -1,3 +1,4 @@
+export { API_PATHS } from "./api-paths.js";
 export { ConfigError, formatConfigWarning } from "./errors.js";
 export { loadConfig } from "./load.js";
 export { DEFAULT_ADDRESS, type ParseOptions, parseConfig } from "./parse.js";

@@ -19,6 +19,21 @@ describe("config values and defaults", () => {
     assert.equal(config.tls.password, undefined);
   });
 
+  it("api paths: every API, with or without its trailing slash, kept as written", () => {
+    const config = parse(
+      minimal(
+        "api:\n  /v1/metrics:\n    skip_auth: on\n  /v1/key/create:\n    timeout: 2s\n" +
+          "  /v1/key/list/:\n    timeout: 3s\n  /version:\n    timeout: 1s\n",
+      ),
+    );
+    assert.deepEqual(config.api, {
+      "/v1/metrics": { skipAuth: true },
+      "/v1/key/create": { skipAuth: false, timeoutMs: 2_000 },
+      "/v1/key/list/": { skipAuth: false, timeoutMs: 3_000 },
+      "/version": { skipAuth: false, timeoutMs: 1_000 },
+    });
+  });
+
   it("relative paths resolve against the config file's directory", () => {
     const text = minimal(
       "keystore:\n  gemalto:\n    keysecure:\n      endpoint: https://cm\n      tls:\n        ca: ../ca/cm.pem\n",
