@@ -206,14 +206,17 @@ describe("kes key", () => {
     await kesFails(["key", "info", "-k", "missing"], fakeIo(apiKeyEnv()), "key does not exist");
   });
 
-  it("lists keys sorted, as a table or nd-json, and removes them", async () => {
-    const table = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv()));
+  it("lists keys sorted: a table on a terminal, nd-json when piped or with --json", async () => {
+    const tty = { tty: true };
+    const table = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv(), tty));
     assert.equal(table.out(), "Key\nk-one\nk-two\n");
-    const nd = await kes(["key", "ls", "-k", "--json", "k-*"], fakeIo(apiKeyEnv()));
+    const piped = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv()));
+    assert.equal(piped.out(), '{"name":"k-one"}\n{"name":"k-two"}\n');
+    const nd = await kes(["key", "ls", "-k", "--json", "k-*"], fakeIo(apiKeyEnv(), tty));
     assert.equal(nd.out(), '{"name":"k-one"}\n{"name":"k-two"}\n');
     assert.equal(server.requests.at(-1)?.path, "/v1/key/list/k-*");
     await kes(["key", "rm", "-k", "k-two"], fakeIo(apiKeyEnv()));
-    const after = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv()));
+    const after = await kes(["key", "ls", "-k"], fakeIo(apiKeyEnv(), tty));
     assert.equal(after.out(), "Key\nk-one\n");
   });
 

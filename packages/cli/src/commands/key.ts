@@ -75,12 +75,14 @@ export function register(program: Command, io: CliIo = processIo()): void {
   connection(key.command("ls"))
     .description("list cryptographic keys")
     .argument("[pattern]", "only keys matching this glob", "*")
-    .option("--json", 'print nd-json, one {"name"} per line')
+    .option("--json", 'print nd-json, one {"name"} per line, even on a terminal')
     .action((pattern: string, flags: KeyFlags) =>
       run(flags, async (client) => {
         const names: string[] = [];
         for await (const name of client.listKeys(pattern)) names.push(name);
-        io.stdout.write(flags.json ? keyListJson(names) : keyListText(names));
+        // Like every other list command: a table for people, nd-json for pipes and scripts.
+        const json = wantsJson(flags, io.stdout);
+        io.stdout.write(json ? keyListJson(names) : keyListText(names));
       }),
     );
 
