@@ -75,7 +75,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
   connection(key.command("ls"))
     .description("list cryptographic keys")
     .argument("[pattern]", "only keys matching this glob", "*")
-    .option("--json", 'print nd-json, one {"name"} per line, even on a terminal')
+    .option("--json", 'print nd-json, one {"name"} per line')
     .action((pattern: string, flags: KeyFlags) =>
       run(flags, async (client) => {
         const names: string[] = [];
