@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   type ChannelCredentials,
+  type Client,
   type CallOptions as GrpcCallOptions,
   credentials as grpcCredentials,
   Metadata,
@@ -23,10 +24,13 @@ import {
   CreateKeyRequestSchema,
   CryptoService,
   DecryptRequestSchema,
+  type DecryptResponse,
   DeleteKeyRequestSchema,
   DescribeKeyRequestSchema,
   EncryptRequestSchema,
+  type EncryptResponse,
   GenerateRequestSchema,
+  type GenerateResponse,
   HmacRequestSchema,
   ImportKeyRequestSchema,
   KeyStoreStatusRequestSchema,
@@ -35,6 +39,7 @@ import {
 import { algorithmToProto, keyInfoFromProto, statusFromProto } from "./convert.js";
 import { clientPool, cryptoAddresses } from "./pool.js";
 import { grpcServiceDefinition } from "./service-definition.js";
+import { CryptoSession, type SessionFallback } from "./session-client.js";
 import { loadTls, type ServiceTls } from "./tls.js";
 
 export interface ConnectCryptoOptions {
@@ -59,7 +64,11 @@ const UNREACHABLE = "service unavailable: crypto service is not reachable";
 const REFUSED = "service unavailable: crypto service refused this gateway";
 const DEFINITION = grpcServiceDefinition(CryptoService);
 
-/** A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. */
+/**
+ * A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. Generate,
+ * encrypt and decrypt ride one Session stream per channel (session-client.ts); everything
+ * else is a unary call.
+ */
 export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
   const pool = clientPool(
     cryptoAddresses(options.address),
@@ -101,6 +110,34 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
     });
   }
 
+  const fallback: SessionFallback = {
+    unary(op, deadlineAt, signal) {
+      const o = { timeoutMs: Math.max(1, deadlineAt - Date.now()), ...(signal && { signal }) };
+      switch (op.case) {
+        case "generate":
+          return call(DEFINITION.generate, op.value, o);
+        case "encrypt":
+          return call(DEFINITION.encrypt, op.value, o);
+        case "decrypt":
+          return call(DEFINITION.decrypt, op.value, o);
+        default:
+          return Promise.reject(errors.internal());
+      }
+    },
+    streamError: fromServiceError,
+  };
+  // One session per channel, opened on first use.
+  const sessions = new Map<Client, CryptoSession>();
+  function session<R>(op: Parameters<CryptoSession["call"]>[0], o?: RequestOptions): Promise<R> {
+    const client = pool.pick();
+    let s = sessions.get(client);
+    if (s === undefined) {
+      s = new CryptoSession(client, fallback);
+      sessions.set(client, s);
+    }
+    return s.call<R>(op, Date.now() + (o?.timeoutMs ?? defaultTimeoutMs), o?.signal);
+  }
+
   return {
     async createKey(name, createdBy, o) {
       await call(DEFINITION.createKey, create(CreateKeyRequestSchema, { name, createdBy }), o);
@@ -132,20 +169,17 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       return { names: response.names, nextPageToken: response.nextPageToken };
     },
     async generate(name, context, o) {
-      const { plaintext, ciphertext } = await call(
-        DEFINITION.generate,
-        create(GenerateRequestSchema, { name, context }),
-        o,
-      );
-      return { plaintext, ciphertext };
+      const value = create(GenerateRequestSchema, { name, context });
+      const key = await session<GenerateResponse>({ case: "generate", value }, o);
+      return { plaintext: key.plaintext, ciphertext: key.ciphertext };
     },
     async encrypt(name, plaintext, context, o) {
-      const init = { name, plaintext, context };
-      return (await call(DEFINITION.encrypt, create(EncryptRequestSchema, init), o)).ciphertext;
+      const value = create(EncryptRequestSchema, { name, plaintext, context });
+      return (await session<EncryptResponse>({ case: "encrypt", value }, o)).ciphertext;
     },
     async decrypt(name, ciphertext, context, o) {
-      const init = { name, ciphertext, context };
-      return (await call(DEFINITION.decrypt, create(DecryptRequestSchema, init), o)).plaintext;
+      const value = create(DecryptRequestSchema, { name, ciphertext, context });
+      return (await session<DecryptResponse>({ case: "decrypt", value }, o)).plaintext;
     },
     async bulkDecrypt(name, items, o) {
       const init = {
@@ -167,6 +201,7 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       return statusFromProto(response.status);
     },
     async close() {
+      for (const s of sessions.values()) s.close();
       pool.close();
     },
   };

@@ -37,6 +37,7 @@ import {
 import { algorithmFromProto, keyInfoToProto, statusToProto } from "./convert.js";
 import { cryptoHealth } from "./health.js";
 import { grpcServiceDefinition } from "./service-definition.js";
+import { type Gate, Sessions } from "./session-server.js";
 import { loadTls, type ServiceTls } from "./tls.js";
 
 export interface ServeCryptoOptions {
@@ -74,13 +75,6 @@ const CRYPTO_DEFINITION = grpcServiceDefinition(CryptoService);
 const HEALTH_DEFINITION = grpcServiceDefinition(Health);
 const SHUTTING_DOWN = "service unavailable: crypto service is shutting down";
 
-/** What every call checks before it runs, and counts. */
-interface Gate {
-  draining: boolean;
-  calls: number;
-  readonly allowedPeers: readonly ServiceRole[] | undefined;
-}
-
 /** Serves `api` as kes.crypto.v1.CryptoService plus grpc.health.v1.Health. */
 export async function serveCrypto(
   api: CryptoApi,
@@ -98,7 +92,11 @@ export async function serveCrypto(
   };
 
   const server = new Server();
-  server.addService(CRYPTO_DEFINITION, cryptoHandlers(api, gate, logger));
+  const sessions = new Sessions();
+  server.addService(CRYPTO_DEFINITION, {
+    ...cryptoHandlers(api, gate, logger),
+    session: sessions.handler(api, gate, logger, SHUTTING_DOWN),
+  });
   const health = cryptoHealth(api, logger, options.healthIntervalMs);
   server.addService(HEALTH_DEFINITION, health.handlers);
 
@@ -119,6 +117,7 @@ export async function serveCrypto(
     },
     close(graceMs = 5000) {
       gate.draining = true;
+      sessions.drain();
       health.drain();
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -30,7 +30,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kes/crypto/v1/crypto.proto.
  */
 export const file_kes_crypto_v1_crypto: GenFile = /*@__PURE__*/
-  fileDesc("ChprZXMvY3J5cHRvL3YxL2NyeXB0by5wcm90bxINa2VzLmNyeXB0by52MSI0ChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKY3JlYXRlZF9ieRgCIAEoCSITChFDcmVhdGVLZXlSZXNwb25zZSJuChBJbXBvcnRLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSCwoDa2V5GAIgASgMEisKCWFsZ29yaXRobRgDIAEoDjIYLmtlcy5jcnlwdG8udjEuQWxnb3JpdGhtEhIKCmNyZWF0ZWRfYnkYBCABKAkiEwoRSW1wb3J0S2V5UmVzcG9uc2UiIgoSRGVzY3JpYmVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkisgEKE0Rlc2NyaWJlS2V5UmVzcG9uc2USDAoEbmFtZRgBIAEoCRIKCgJpZBgCIAEoCRIrCglhbGdvcml0aG0YAyABKA4yGC5rZXMuY3J5cHRvLnYxLkFsZ29yaXRobRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAUgASgJEhAKCGhhc19obWFjGAYgASgIIiAKEERlbGV0ZUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSITChFEZWxldGVLZXlSZXNwb25zZSJECg9MaXN0S2V5c1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFbGltaXQYAyABKA0iOgoQTGlzdEtleXNSZXNwb25zZRINCgVuYW1lcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMAoPR2VuZXJhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHY29udGV4dBgCIAEoDCI5ChBHZW5lcmF0ZVJlc3BvbnNlEhEKCXBsYWludGV4dBgBIAEoDBISCgpjaXBoZXJ0ZXh0GAIgASgMIkIKDkVuY3J5cHRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGxhaW50ZXh0GAIgASgMEg8KB2NvbnRleHQYAyABKAwiJQoPRW5jcnlwdFJlc3BvbnNlEhIKCmNpcGhlcnRleHQYASABKAwiQwoORGVjcnlwdFJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgpjaXBoZXJ0ZXh0GAIgASgMEg8KB2NvbnRleHQYAyABKAwiJAoPRGVjcnlwdFJlc3BvbnNlEhEKCXBsYWludGV4dBgBIAEoDCKGAQoSQnVsa0RlY3J5cHRSZXF1ZXN0EgwKBG5hbWUYASABKAkSNQoFaXRlbXMYAiADKAsyJi5rZXMuY3J5cHRvLnYxLkJ1bGtEZWNyeXB0UmVxdWVzdC5JdGVtGisKBEl0ZW0SEgoKY2lwaGVydGV4dBgBIAEoDBIPCgdjb250ZXh0GAIgASgMIikKE0J1bGtEZWNyeXB0UmVzcG9uc2USEgoKcGxhaW50ZXh0cxgBIAMoDCIsCgtIbWFjUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAwiHAoMSG1hY1Jlc3BvbnNlEgwKBGhtYWMYASABKAwiFwoVS2V5U3RvcmVTdGF0dXNSZXF1ZXN0IkkKFktleVN0b3JlU3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8ua2VzLmtleXN0b3JlLnYxLlN0YXR1c1Jlc3BvbnNlKmkKCUFsZ29yaXRobRIZChVBTEdPUklUSE1fVU5TUEVDSUZJRUQQABIfChtBTEdPUklUSE1fQUVTMjU2X0dDTV9TSEEyNTYQARIgChxBTEdPUklUSE1fWENIQUNIQTIwX1BPTFkxMzA1EAIy+QYKDUNyeXB0b1NlcnZpY2USTgoJQ3JlYXRlS2V5Eh8ua2VzLmNyeXB0by52MS5DcmVhdGVLZXlSZXF1ZXN0GiAua2VzLmNyeXB0by52MS5DcmVhdGVLZXlSZXNwb25zZRJOCglJbXBvcnRLZXkSHy5rZXMuY3J5cHRvLnYxLkltcG9ydEtleVJlcXVlc3QaIC5rZXMuY3J5cHRvLnYxLkltcG9ydEtleVJlc3BvbnNlElQKC0Rlc2NyaWJlS2V5EiEua2VzLmNyeXB0by52MS5EZXNjcmliZUtleVJlcXVlc3QaIi5rZXMuY3J5cHRvLnYxLkRlc2NyaWJlS2V5UmVzcG9uc2USTgoJRGVsZXRlS2V5Eh8ua2VzLmNyeXB0by52MS5EZWxldGVLZXlSZXF1ZXN0GiAua2VzLmNyeXB0by52MS5EZWxldGVLZXlSZXNwb25zZRJLCghMaXN0S2V5cxIeLmtlcy5jcnlwdG8udjEuTGlzdEtleXNSZXF1ZXN0Gh8ua2VzLmNyeXB0by52MS5MaXN0S2V5c1Jlc3BvbnNlEksKCEdlbmVyYXRlEh4ua2VzLmNyeXB0by52MS5HZW5lcmF0ZVJlcXVlc3QaHy5rZXMuY3J5cHRvLnYxLkdlbmVyYXRlUmVzcG9uc2USSAoHRW5jcnlwdBIdLmtlcy5jcnlwdG8udjEuRW5jcnlwdFJlcXVlc3QaHi5rZXMuY3J5cHRvLnYxLkVuY3J5cHRSZXNwb25zZRJICgdEZWNyeXB0Eh0ua2VzLmNyeXB0by52MS5EZWNyeXB0UmVxdWVzdBoeLmtlcy5jcnlwdG8udjEuRGVjcnlwdFJlc3BvbnNlElQKC0J1bGtEZWNyeXB0EiEua2VzLmNyeXB0by52MS5CdWxrRGVjcnlwdFJlcXVlc3QaIi5rZXMuY3J5cHRvLnYxLkJ1bGtEZWNyeXB0UmVzcG9uc2USPwoESG1hYxIaLmtlcy5jcnlwdG8udjEuSG1hY1JlcXVlc3QaGy5rZXMuY3J5cHRvLnYxLkhtYWNSZXNwb25zZRJdCg5LZXlTdG9yZVN0YXR1cxIkLmtlcy5jcnlwdG8udjEuS2V5U3RvcmVTdGF0dXNSZXF1ZXN0GiUua2VzLmNyeXB0by52MS5LZXlTdG9yZVN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_kes_keystore_v1_keystore]);
+  fileDesc("ChprZXMvY3J5cHRvL3YxL2NyeXB0by5wcm90bxINa2VzLmNyeXB0by52MSI0ChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKY3JlYXRlZF9ieRgCIAEoCSITChFDcmVhdGVLZXlSZXNwb25zZSJuChBJbXBvcnRLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSCwoDa2V5GAIgASgMEisKCWFsZ29yaXRobRgDIAEoDjIYLmtlcy5jcnlwdG8udjEuQWxnb3JpdGhtEhIKCmNyZWF0ZWRfYnkYBCABKAkiEwoRSW1wb3J0S2V5UmVzcG9uc2UiIgoSRGVzY3JpYmVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkisgEKE0Rlc2NyaWJlS2V5UmVzcG9uc2USDAoEbmFtZRgBIAEoCRIKCgJpZBgCIAEoCRIrCglhbGdvcml0aG0YAyABKA4yGC5rZXMuY3J5cHRvLnYxLkFsZ29yaXRobRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAUgASgJEhAKCGhhc19obWFjGAYgASgIIiAKEERlbGV0ZUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSITChFEZWxldGVLZXlSZXNwb25zZSJECg9MaXN0S2V5c1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFbGltaXQYAyABKA0iOgoQTGlzdEtleXNSZXNwb25zZRINCgVuYW1lcxgBIAMoCRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMAoPR2VuZXJhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHY29udGV4dBgCIAEoDCI5ChBHZW5lcmF0ZVJlc3BvbnNlEhEKCXBsYWludGV4dBgBIAEoDBISCgpjaXBoZXJ0ZXh0GAIgASgMIkIKDkVuY3J5cHRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGxhaW50ZXh0GAIgASgMEg8KB2NvbnRleHQYAyABKAwiJQoPRW5jcnlwdFJlc3BvbnNlEhIKCmNpcGhlcnRleHQYASABKAwiQwoORGVjcnlwdFJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgpjaXBoZXJ0ZXh0GAIgASgMEg8KB2NvbnRleHQYAyABKAwiJAoPRGVjcnlwdFJlc3BvbnNlEhEKCXBsYWludGV4dBgBIAEoDCKGAQoSQnVsa0RlY3J5cHRSZXF1ZXN0EgwKBG5hbWUYASABKAkSNQoFaXRlbXMYAiADKAsyJi5rZXMuY3J5cHRvLnYxLkJ1bGtEZWNyeXB0UmVxdWVzdC5JdGVtGisKBEl0ZW0SEgoKY2lwaGVydGV4dBgBIAEoDBIPCgdjb250ZXh0GAIgASgMIikKE0J1bGtEZWNyeXB0UmVzcG9uc2USEgoKcGxhaW50ZXh0cxgBIAMoDCIsCgtIbWFjUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAwiHAoMSG1hY1Jlc3BvbnNlEgwKBGhtYWMYASABKAwiFwoVS2V5U3RvcmVTdGF0dXNSZXF1ZXN0IkkKFktleVN0b3JlU3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgLMh8ua2VzLmtleXN0b3JlLnYxLlN0YXR1c1Jlc3BvbnNlIjsKDlNlc3Npb25SZXF1ZXN0EikKBWNhbGxzGAEgAygLMhoua2VzLmNyeXB0by52MS5TZXNzaW9uQ2FsbCLLAQoLU2Vzc2lvbkNhbGwSCgoCaWQYASABKA0SEgoKdGltZW91dF9tcxgCIAEoDRIyCghnZW5lcmF0ZRgDIAEoCzIeLmtlcy5jcnlwdG8udjEuR2VuZXJhdGVSZXF1ZXN0SAASMAoHZW5jcnlwdBgEIAEoCzIdLmtlcy5jcnlwdG8udjEuRW5jcnlwdFJlcXVlc3RIABIwCgdkZWNyeXB0GAUgASgLMh0ua2VzLmNyeXB0by52MS5EZWNyeXB0UmVxdWVzdEgAQgQKAm9wIkAKD1Nlc3Npb25SZXNwb25zZRItCgdyZXN1bHRzGAEgAygLMhwua2VzLmNyeXB0by52MS5TZXNzaW9uUmVzdWx0Iu4BCg1TZXNzaW9uUmVzdWx0EgoKAmlkGAEgASgNEjMKCGdlbmVyYXRlGAIgASgLMh8ua2VzLmNyeXB0by52MS5HZW5lcmF0ZVJlc3BvbnNlSAASMQoHZW5jcnlwdBgDIAEoCzIeLmtlcy5jcnlwdG8udjEuRW5jcnlwdFJlc3BvbnNlSAASMQoHZGVjcnlwdBgEIAEoCzIeLmtlcy5jcnlwdG8udjEuRGVjcnlwdFJlc3BvbnNlSAASLAoFZXJyb3IYBSABKAsyGy5rZXMuY3J5cHRvLnYxLlNlc3Npb25FcnJvckgAQggKBnJlc3VsdCI7CgxTZXNzaW9uRXJyb3ISDAoEY29kZRgBIAEoDRIMCgRraW5kGAIgASgJEg8KB21lc3NhZ2UYAyABKAkqaQoJQWxnb3JpdGhtEhkKFUFMR09SSVRITV9VTlNQRUNJRklFRBAAEh8KG0FMR09SSVRITV9BRVMyNTZfR0NNX1NIQTI1NhABEiAKHEFMR09SSVRITV9YQ0hBQ0hBMjBfUE9MWTEzMDUQAjLHBwoNQ3J5cHRvU2VydmljZRJOCglDcmVhdGVLZXkSHy5rZXMuY3J5cHRvLnYxLkNyZWF0ZUtleVJlcXVlc3QaIC5rZXMuY3J5cHRvLnYxLkNyZWF0ZUtleVJlc3BvbnNlEk4KCUltcG9ydEtleRIfLmtlcy5jcnlwdG8udjEuSW1wb3J0S2V5UmVxdWVzdBogLmtlcy5jcnlwdG8udjEuSW1wb3J0S2V5UmVzcG9uc2USVAoLRGVzY3JpYmVLZXkSIS5rZXMuY3J5cHRvLnYxLkRlc2NyaWJlS2V5UmVxdWVzdBoiLmtlcy5jcnlwdG8udjEuRGVzY3JpYmVLZXlSZXNwb25zZRJOCglEZWxldGVLZXkSHy5rZXMuY3J5cHRvLnYxLkRlbGV0ZUtleVJlcXVlc3QaIC5rZXMuY3J5cHRvLnYxLkRlbGV0ZUtleVJlc3BvbnNlEksKCExpc3RLZXlzEh4ua2VzLmNyeXB0by52MS5MaXN0S2V5c1JlcXVlc3QaHy5rZXMuY3J5cHRvLnYxLkxpc3RLZXlzUmVzcG9uc2USSwoIR2VuZXJhdGUSHi5rZXMuY3J5cHRvLnYxLkdlbmVyYXRlUmVxdWVzdBofLmtlcy5jcnlwdG8udjEuR2VuZXJhdGVSZXNwb25zZRJICgdFbmNyeXB0Eh0ua2VzLmNyeXB0by52MS5FbmNyeXB0UmVxdWVzdBoeLmtlcy5jcnlwdG8udjEuRW5jcnlwdFJlc3BvbnNlEkgKB0RlY3J5cHQSHS5rZXMuY3J5cHRvLnYxLkRlY3J5cHRSZXF1ZXN0Gh4ua2VzLmNyeXB0by52MS5EZWNyeXB0UmVzcG9uc2USVAoLQnVsa0RlY3J5cHQSIS5rZXMuY3J5cHRvLnYxLkJ1bGtEZWNyeXB0UmVxdWVzdBoiLmtlcy5jcnlwdG8udjEuQnVsa0RlY3J5cHRSZXNwb25zZRI/CgRIbWFjEhoua2VzLmNyeXB0by52MS5IbWFjUmVxdWVzdBobLmtlcy5jcnlwdG8udjEuSG1hY1Jlc3BvbnNlEl0KDktleVN0b3JlU3RhdHVzEiQua2VzLmNyeXB0by52MS5LZXlTdG9yZVN0YXR1c1JlcXVlc3QaJS5rZXMuY3J5cHRvLnYxLktleVN0b3JlU3RhdHVzUmVzcG9uc2USTAoHU2Vzc2lvbhIdLmtlcy5jcnlwdG8udjEuU2Vzc2lvblJlcXVlc3QaHi5rZXMuY3J5cHRvLnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_kes_keystore_v1_keystore]);
 
 /**
  * @generated from message kes.crypto.v1.CreateKeyRequest
@@ -521,6 +521,170 @@ export const KeyStoreStatusResponseSchema: GenMessage<KeyStoreStatusResponse> = 
   messageDesc(file_kes_crypto_v1_crypto, 21);
 
 /**
+ * @generated from message kes.crypto.v1.SessionRequest
+ */
+export type SessionRequest = Message<"kes.crypto.v1.SessionRequest"> & {
+  /**
+   * @generated from field: repeated kes.crypto.v1.SessionCall calls = 1;
+   */
+  calls: SessionCall[];
+};
+
+/**
+ * Describes the message kes.crypto.v1.SessionRequest.
+ * Use `create(SessionRequestSchema)` to create a new message.
+ */
+export const SessionRequestSchema: GenMessage<SessionRequest> = /*@__PURE__*/
+  messageDesc(file_kes_crypto_v1_crypto, 22);
+
+/**
+ * @generated from message kes.crypto.v1.SessionCall
+ */
+export type SessionCall = Message<"kes.crypto.v1.SessionCall"> & {
+  /**
+   * Chosen by the client, unique among its calls in flight on this stream (it may wrap).
+   *
+   * @generated from field: uint32 id = 1;
+   */
+  id: number;
+
+  /**
+   * Milliseconds the client still waits for the answer; 0 = no deadline of its own.
+   *
+   * @generated from field: uint32 timeout_ms = 2;
+   */
+  timeoutMs: number;
+
+  /**
+   * @generated from oneof kes.crypto.v1.SessionCall.op
+   */
+  op: {
+    /**
+     * @generated from field: kes.crypto.v1.GenerateRequest generate = 3;
+     */
+    value: GenerateRequest;
+    case: "generate";
+  } | {
+    /**
+     * @generated from field: kes.crypto.v1.EncryptRequest encrypt = 4;
+     */
+    value: EncryptRequest;
+    case: "encrypt";
+  } | {
+    /**
+     * @generated from field: kes.crypto.v1.DecryptRequest decrypt = 5;
+     */
+    value: DecryptRequest;
+    case: "decrypt";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message kes.crypto.v1.SessionCall.
+ * Use `create(SessionCallSchema)` to create a new message.
+ */
+export const SessionCallSchema: GenMessage<SessionCall> = /*@__PURE__*/
+  messageDesc(file_kes_crypto_v1_crypto, 23);
+
+/**
+ * @generated from message kes.crypto.v1.SessionResponse
+ */
+export type SessionResponse = Message<"kes.crypto.v1.SessionResponse"> & {
+  /**
+   * @generated from field: repeated kes.crypto.v1.SessionResult results = 1;
+   */
+  results: SessionResult[];
+};
+
+/**
+ * Describes the message kes.crypto.v1.SessionResponse.
+ * Use `create(SessionResponseSchema)` to create a new message.
+ */
+export const SessionResponseSchema: GenMessage<SessionResponse> = /*@__PURE__*/
+  messageDesc(file_kes_crypto_v1_crypto, 24);
+
+/**
+ * @generated from message kes.crypto.v1.SessionResult
+ */
+export type SessionResult = Message<"kes.crypto.v1.SessionResult"> & {
+  /**
+   * @generated from field: uint32 id = 1;
+   */
+  id: number;
+
+  /**
+   * @generated from oneof kes.crypto.v1.SessionResult.result
+   */
+  result: {
+    /**
+     * @generated from field: kes.crypto.v1.GenerateResponse generate = 2;
+     */
+    value: GenerateResponse;
+    case: "generate";
+  } | {
+    /**
+     * @generated from field: kes.crypto.v1.EncryptResponse encrypt = 3;
+     */
+    value: EncryptResponse;
+    case: "encrypt";
+  } | {
+    /**
+     * @generated from field: kes.crypto.v1.DecryptResponse decrypt = 4;
+     */
+    value: DecryptResponse;
+    case: "decrypt";
+  } | {
+    /**
+     * @generated from field: kes.crypto.v1.SessionError error = 5;
+     */
+    value: SessionError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message kes.crypto.v1.SessionResult.
+ * Use `create(SessionResultSchema)` to create a new message.
+ */
+export const SessionResultSchema: GenMessage<SessionResult> = /*@__PURE__*/
+  messageDesc(file_kes_crypto_v1_crypto, 25);
+
+/**
+ * What the unary call would have failed with.
+ *
+ * @generated from message kes.crypto.v1.SessionError
+ */
+export type SessionError = Message<"kes.crypto.v1.SessionError"> & {
+  /**
+   * The gRPC status code.
+   *
+   * @generated from field: uint32 code = 1;
+   */
+  code: number;
+
+  /**
+   * The domain error (the unary call's `kes-kind` trailer).
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * The client-facing text (the unary call's status message).
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message kes.crypto.v1.SessionError.
+ * Use `create(SessionErrorSchema)` to create a new message.
+ */
+export const SessionErrorSchema: GenMessage<SessionError> = /*@__PURE__*/
+  messageDesc(file_kes_crypto_v1_crypto, 26);
+
+/**
  * @generated from enum kes.crypto.v1.Algorithm
  */
 export enum Algorithm {
@@ -662,6 +826,25 @@ export const CryptoService: GenService<{
     methodKind: "unary";
     input: typeof KeyStoreStatusRequestSchema;
     output: typeof KeyStoreStatusResponseSchema;
+  },
+  /**
+   * Session carries the hot path (Generate, Encrypt, Decrypt) of one gateway channel over one
+   * long-lived bidirectional stream, instead of a unary call per request (which costs several
+   * times the AES work). Each SessionRequest holds the calls the gateway had ready at once;
+   * each SessionResponse the results the service had ready at once, in any order, matched by
+   * id. A call behaves exactly as the unary RPC of its operation: same checks, same errors
+   * (as SessionError: the code, kes-kind and message the unary call would have answered),
+   * bounded by its own timeout_ms. The peer's role is checked once, when the stream opens
+   * (PERMISSION_DENIED ends the stream). A draining service answers new calls with
+   * UNAVAILABLE and ends the stream once its calls are answered. Only these idempotent
+   * operations ride the stream; creating, importing and deleting keys stay unary.
+   *
+   * @generated from rpc kes.crypto.v1.CryptoService.Session
+   */
+  session: {
+    methodKind: "bidi_streaming";
+    input: typeof SessionRequestSchema;
+    output: typeof SessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_kes_crypto_v1_crypto, 0);
