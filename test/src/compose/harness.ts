@@ -26,8 +26,20 @@ export interface UpOptions {
   readonly scale?: Readonly<Record<string, number>>;
   /** `docker compose up A B`: these and what they depend on (default: every active service). */
   readonly services?: readonly string[];
+  /**
+   * `--wait`: return only once every started service is healthy (with a health check) or
+   * running (without), one-shots completed.
+   */
+  readonly wait?: boolean;
   /** The longest any one wait (healthy, completed) may take; default 90 s. */
   readonly waitMs?: number;
+  /**
+   * Where the named volumes live. Docker keeps them across `down` and `up`: pass the same
+   * directory to both. Default: inside the stack's temp directory, removed by `down`.
+   */
+  readonly volumesDir?: string;
+  /** Run the image's packages from these directories (by name) instead of the workspace's. */
+  readonly packageDirs?: Readonly<Record<string, string>>;
 }
 
 /** How long `down` gives each container after SIGTERM (compose's default stop timeout). */
@@ -53,6 +65,7 @@ export class ComposeStack {
   private constructor(
     readonly project: ComposeProject,
     readonly root: string,
+    private readonly volumesDir: string,
     private readonly waitMs: number,
   ) {}
 
@@ -60,10 +73,12 @@ export class ComposeStack {
   static async up(project: ComposeProject, options: UpOptions = {}): Promise<ComposeStack> {
     const order = plan(project, options);
     const root = await mkdtemp(join(tmpdir(), "kes-compose-"));
-    const stack = new ComposeStack(project, root, options.waitMs ?? 90_000);
+    const volumesDir = options.volumesDir ?? join(root, "volumes");
+    const stack = new ComposeStack(project, root, volumesDir, options.waitMs ?? 90_000);
     stacks.add(stack);
     try {
-      await stack.start(order, options.scale ?? {});
+      await stack.start(order, options.scale ?? {}, options.packageDirs ?? {});
+      if (options.wait === true) await stack.settle("up --wait");
       return stack;
     } catch (err) {
       await stack.down();
@@ -97,7 +112,7 @@ export class ComposeStack {
   /** A named volume's directory (what `docker compose cp` would read). */
   volume(name: string): string {
     if (!this.project.volumes.has(name)) throw new ComposeError(`no volume ${name}`);
-    return join(this.root, "volumes", name);
+    return join(this.volumesDir, name);
   }
 
   /**
@@ -116,9 +131,16 @@ export class ComposeStack {
     return this.downing;
   }
 
-  private async start(order: ComposeService[], scale: Readonly<Record<string, number>>) {
+  private async start(
+    order: ComposeService[],
+    scale: Readonly<Record<string, number>>,
+    packageDirs: Readonly<Record<string, string>>,
+  ) {
     const dockerfile = parseDockerfile(readFileSync(join(this.project.dir, "Dockerfile"), "utf8"));
-    const packages = workspacePackages(this.project.dir);
+    const packages = new Map([
+      ...workspacePackages(this.project.dir),
+      ...Object.entries(packageDirs),
+    ]);
     const images = new Map<string, ImageLayout>();
     const block = await loopbackBlock();
     const replicas = new Map(order.map((s) => [s.name, scale[s.name] ?? 1]));
@@ -133,12 +155,9 @@ export class ComposeStack {
     for (const s of order) {
       hosts[s.name] = Array.from({ length: replicas.get(s.name) ?? 1 }, () => `${block}.${next++}`);
     }
-    for (const volume of this.project.volumes) {
-      await mkdir(join(this.root, "volumes", volume), { recursive: true });
-    }
-    const volumes = new Map(
-      [...this.project.volumes].map((v) => [v, join(this.root, "volumes", v)] as const),
-    );
+    for (const volume of this.project.volumes)
+      await mkdir(this.volume(volume), { recursive: true });
+    const volumes = new Map([...this.project.volumes].map((v) => [v, this.volume(v)] as const));
     // As compose does: each service starts as soon as its own dependencies are satisfied.
     const started = new Map<string, Promise<void>>();
     const startService = async (service: ComposeService): Promise<void> => {
@@ -153,12 +172,13 @@ export class ComposeStack {
         image = imageLayout(dockerfile, service.target);
         images.set(service.target, image);
       }
-      const packageDirs = new Map<string, string>();
+      const imageDirs = new Map<string, string>();
       for (const [dir, pkg] of image.packages) {
         const hostDir = packages.get(pkg);
-        if (hostDir === undefined)
+        if (hostDir === undefined) {
           throw new ComposeError(`Dockerfile deploys ${pkg}: no such package`);
-        packageDirs.set(dir, hostDir);
+        }
+        imageDirs.set(dir, hostDir);
       }
       const ips = hosts[service.name] ?? [];
       for (const [i, ip] of ips.entries()) {
@@ -171,7 +191,7 @@ export class ComposeStack {
           index: i,
           ip,
           image,
-          packageDirs,
+          packageDirs: imageDirs,
           volumes,
           hosts,
           root,
@@ -185,6 +205,17 @@ export class ComposeStack {
     for (const service of order) started.set(service.name, startService(service));
     // The first failure ends `up` (down() then stops whatever else was starting).
     await Promise.all(started.values());
+  }
+
+  /** Waits for every container to be healthy, running, or (a one-shot) done. */
+  private async settle(who: string): Promise<void> {
+    await Promise.all(
+      this.containers.map(async (c) => {
+        if (c.plan.service.healthcheck !== undefined) await this.healthy(who, c);
+        else if (c.running) return;
+        else if (c.exitCode !== 0) throw failure(c, `${c.name} exited (${c.exitCode})`);
+      }),
+    );
   }
 
   /** Relays each published port of `container` from the host's loopback. */
