@@ -185,6 +185,17 @@ describe("KES client transport", () => {
     assert.equal(out, "closed\n");
   });
 
+  it("does not stay alive for an HTTP/1.1 connection whose caller gave up while it opened", async () => {
+    const server = await serve(() => json({ version: "v", commit: "" }), true);
+    // 1 ms: the deadline passes during the TLS handshake; the connection still completes and
+    // waits, unused, in the pool.
+    const out = await runClientScript(
+      server.endpoint,
+      "await c.version({ timeoutMs: 1 }).catch((e) => console.log(e.failure));",
+    );
+    assert.equal(out, "timeout\n");
+  });
+
   it("lets a call in flight finish when close() is called, and stays alive until closed", async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => {

@@ -27,8 +27,13 @@ class DialingAgent extends Agent {
 
   adopt(socket: TLSSocket): void {
     if (this.closed) socket.destroy();
-    else if (this.spare === undefined) this.spare = socket;
-    else socket.end();
+    else if (this.spare !== undefined) socket.end();
+    else {
+      // Waiting for a request (which may never come: its caller may have given up) must not
+      // keep the process alive.
+      socket.unref();
+      this.spare = socket;
+    }
   }
 
   override createConnection(
@@ -37,7 +42,7 @@ class DialingAgent extends Agent {
   ): Duplex | null | undefined {
     const spare = this.spare;
     this.spare = undefined;
-    if (spare !== undefined && !spare.destroyed) return spare;
+    if (spare !== undefined && !spare.destroyed) return spare.ref();
     // Node takes the socket through the callback when this returns nothing.
     this.dial().then(
       (socket) => callback?.(null, socket),
