@@ -40,9 +40,17 @@ export {
   type StoredKey,
   writeStoredKeyJson,
 } from "./formats/stored-key.js";
-export { type ConnectCryptoOptions, connectCrypto } from "./grpc/client.js";
-export { type CheckHealthOptions, checkHealth, type HealthStatus } from "./grpc/health-client.js";
-export { type CryptoServer, type ServeCryptoOptions, serveCrypto } from "./grpc/server.js";
+// The gRPC side loads grpc-js on first use (kes server runs the service in-process).
+export {
+  type CheckHealthOptions,
+  type ConnectCryptoOptions,
+  type CryptoServer,
+  checkHealth,
+  connectCrypto,
+  type HealthStatus,
+  type ServeCryptoOptions,
+  serveCrypto,
+} from "./grpc/lazy.js";
 export { type GrpcServiceDefinition, grpcServiceDefinition } from "./grpc/service-definition.js";
 export type { ServiceTls } from "./grpc/tls.js";
 export { type MasterKey, openWith, sealWith, toMasterKey } from "./master-key.js";

@@ -1,7 +1,7 @@
 import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { errors, type KesError } from "@kes/core";
-import { identityOfCertificate } from "@kes/identity";
 import type { HttpExchange } from "./http/exchange.js";
+import { identityOfDer } from "./spki.js";
 
 /**
  * The caller's identity from its TLS client certificate (kes-api.md §4.1), computed once per
@@ -53,7 +53,7 @@ function identify(socket: TLSSocket): Peer {
   }
   if (leaf === undefined) return NO_CERTIFICATE;
   try {
-    return { identity: identityOfCertificate(leaf.raw) };
+    return { identity: identityOfDer(leaf.raw) };
   } catch {
     return { error: errors.invalidArgument("invalid client certificate") };
   }

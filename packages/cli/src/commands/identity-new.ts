@@ -32,15 +32,7 @@ export interface NewFlags {
  */
 export type NewMode = "tool" | "identity";
 
-/** Repeated flags also take comma-separated lists, as KES's flag parsing did. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return (previous ?? []).concat(
-    value
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
-  );
-}
+export { collect } from "./collect.js";
 
 export async function newIdentity(
   mode: NewMode,

@@ -2,10 +2,10 @@ import { isKesError } from "@kes/core";
 import { type Command, Option } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
+import { collect } from "./collect.js";
 import { registerInfo } from "./identity-info.js";
 import { registerLs } from "./identity-ls.js";
-import { collect, type NewFlags, newIdentity } from "./identity-new.js";
-import { identityOf } from "./identity-of.js";
+import type { NewFlags } from "./identity-new.js";
 
 /**
  * Registers `kes identity new|of|info|ls` (2023 names) and the legacy `kes tool identity new|of`
@@ -72,6 +72,8 @@ function registerNew(cmd: Command, mode: "identity" | "tool", io: CliIo): void {
         force: opts["force"] === true,
         encrypt: opts["encrypt"] === true,
       };
+      // The X.509 libraries load only for the commands that use them (startup of the others).
+      const { newIdentity } = await import("./identity-new.js");
       await asCliError(() => newIdentity(mode, subject, flags, io));
     });
 }
@@ -82,6 +84,7 @@ function registerOf(cmd: Command, io: CliIo): void {
     .argument("<cert|api-key>", "a certificate file, '-', or a kes:v1: API key")
     .option("--hash <hash>", "SHA-256 (what KES uses), SHA-384 or SHA-512", "SHA-256")
     .action(async (source: string, opts: { hash?: string }) => {
+      const { identityOf } = await import("./identity-of.js");
       await asCliError(() => identityOf(source, opts, io));
     });
 }

@@ -71,11 +71,12 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
       "no config file: use --config <file>, or --dev for a throwaway development server",
     );
   }
-  // The server's modules load only when a server starts: other commands start faster.
-  const { devCredentials, devSetup } = await import("./server-dev.js");
+  // The server's modules load only when a server starts: other commands start faster. The
+  // dev setup (X.509 libraries) only for --dev.
   const { startServer } = await import("./server-run.js");
   const { formatConfigWarning } = await import("@kes/config");
-  const dev = flags.dev ? await devSetup(flags.addr) : undefined;
+  const devModule = flags.dev ? await import("./server-dev.js") : undefined;
+  const dev = devModule === undefined ? undefined : await devModule.devSetup(flags.addr);
   const config = dev?.config ?? (await loadConfigOrFail(flags.config as string, io));
   const logger = createLogger({ name: "kes", ...(config.log.error ? {} : { level: "fatal" }) });
   for (const warning of config.warnings) {
@@ -109,9 +110,9 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
       auth,
     }),
   );
-  if (dev !== undefined) {
+  if (dev !== undefined && devModule !== undefined) {
     const local = endpoints.find((e) => e.includes("127.0.0.1")) ?? endpoints[0] ?? "";
-    io.stdout.write(devCredentials(dev, local));
+    io.stdout.write(devModule.devCredentials(dev, local));
   }
 
   const signal = await untilSignal(logger);

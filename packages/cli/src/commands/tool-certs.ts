@@ -1,12 +1,11 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isKesError, parseDuration } from "@kes/core";
-import { createCertificateAuthority, issueCertificate, writePemFiles } from "@kes/identity";
 import type { ServiceRole } from "@kes/keystore-service";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
-import { collect } from "./identity-new.js";
+import { collect } from "./collect.js";
 
 export interface InternalCertsFlags {
   readonly out: string;
@@ -71,6 +70,10 @@ export async function internalCerts(flags: InternalCertsFlags, io: CliIo): Promi
     const code = (err as NodeJS.ErrnoException).code ?? "I/O error";
     throw new CliError(`cannot create the directory '${flags.out}': ${code}`);
   }
+  // The X.509 libraries load only when certificates are made (startup of the other commands).
+  const { createCertificateAuthority, issueCertificate, writePemFiles } = await import(
+    "@kes/identity"
+  );
   try {
     const ca = await createCertificateAuthority({
       subject: "kes internal CA",

@@ -4,7 +4,6 @@ import {
   Client,
   connectivityState,
 } from "@grpc/grpc-js";
-import { errors } from "@kes/core";
 
 /**
  * grpc-js settings for a channel to one crypto address. round_robin spreads calls over every
@@ -21,18 +20,7 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.keepalive_timeout_ms": 10_000,
 };
 
-/** The crypto addresses a client dials: a list, or comma-separated `host:port` entries. */
-export function cryptoAddresses(address: string | readonly string[]): string[] {
-  const list = (typeof address === "string" ? address.split(",") : [...address]).map((a) =>
-    a.trim(),
-  );
-  if (list.length === 0 || list.some((a) => a === "")) {
-    throw errors.invalidArgument(
-      "invalid argument: crypto service address is empty (expected host:port[,host:port...])",
-    );
-  }
-  return list;
-}
+export { cryptoAddresses } from "./addresses.js";
 
 export interface ClientPool {
   /** The client for the next call. */
