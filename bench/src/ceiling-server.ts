@@ -16,6 +16,7 @@ import {
   createHash,
   createHmac,
   randomBytes,
+  randomFillSync,
   X509Certificate,
 } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -155,8 +156,38 @@ function readCiphertext(
 
 // --- the AES work ----------------------------------------------------------------------
 
+/**
+ * CSPRNG bytes drawn 4 KiB at a time (a randomBytes() call costs about as much as a 4 KiB
+ * fill), each handed out once; a used block is dropped, never refilled. What the cheapest
+ * Node server would do, and what the crypto service does.
+ */
+class RandomBlocks {
+  private block = Buffer.alloc(0);
+  private used = 0;
+
+  draw(size: number): Buffer {
+    if (this.used + size > this.block.length) {
+      this.block = randomFillSync(Buffer.allocUnsafeSlow(4096));
+      this.used = 0;
+    }
+    const view = this.block.subarray(this.used, this.used + size);
+    this.used += size;
+    return view;
+  }
+}
+
+const publicRandom = new RandomBlocks();
+const secretRandom = new RandomBlocks();
+
+/** A DEK: copied out of its block into a buffer of its own. */
+function newDek(): Buffer {
+  const dek = Buffer.allocUnsafeSlow(32);
+  secretRandom.draw(32).copy(dek);
+  return dek;
+}
+
 function seal(master: MasterKey, plaintext: Buffer, aad: Buffer): Buffer {
-  const random = randomBytes(28);
+  const random = publicRandom.draw(28);
   const iv = random.subarray(0, 16);
   const nonce = random.subarray(16);
   const key = createHmac("sha256", master.key).update(iv).digest();
@@ -232,7 +263,7 @@ function handle(keys: Map<string, MasterKey>, method: string, path: string, body
   const context = bytesField(req, "context");
   if (context === undefined) return error(400, "invalid request body");
   if (api === "generate") {
-    const dek = randomBytes(32);
+    const dek = newDek();
     const ciphertext = seal(master, dek, context);
     return {
       status: 200,
@@ -310,15 +341,20 @@ export async function startCeiling(options: CeilingOptions): Promise<Ceiling> {
                 body,
               );
         if (stream.destroyed) return;
-        stream.respond({
+        const headers = {
           [constants.HTTP2_HEADER_STATUS]: out.status,
           "content-type": "application/json",
           "content-length": Buffer.byteLength(out.body),
-        });
-        // write() then end(), as the compat layer does: end(body) made Node 20 build an
-        // ERR_STREAM_DESTROYED for most responses (the stream closes before the write callback).
-        stream.write(out.body);
-        stream.end();
+        };
+        if (out.body === "") {
+          stream.respond(headers, { endStream: true });
+          return;
+        }
+        stream.respond(headers);
+        // end() once the write completed: ending at once (end(body), or write() then end())
+        // lets the stream close before the write callback, and Node 20 then builds an
+        // ERR_STREAM_DESTROYED for nobody on most responses (~13 % of this server's CPU).
+        stream.write(out.body, () => stream.end());
       });
     });
   }
