@@ -81,12 +81,13 @@ describe("CipherTrust token lifecycle", () => {
       );
 
       // The JWT has expired: calls fail as an outage (502), never as "key does not exist".
+      // One call at a time: a rejection must never wait unobserved for its turn.
       for (const call of [
-        store.get("kept"),
-        store.create("new", text("v")),
-        store.list({ prefix: "" }),
+        () => store.get("kept"),
+        () => store.create("new", text("v")),
+        () => store.list({ prefix: "" }),
       ]) {
-        await assert.rejects(call, (err: unknown) => {
+        await assert.rejects(call(), (err: unknown) => {
           assert.ok(isKesError(err, "keystore_failure"), String(err));
           assert.match(err.message, /access token was refused \(401\) and could not be renewed/);
           return true;
