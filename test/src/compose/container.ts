@@ -5,7 +5,6 @@
  * (container-net.ts). `exec` runs another command inside it, as `docker exec` (health checks).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -52,6 +51,8 @@ export class Container {
   private pathDir = "";
   /** Set by stop(): a start still preparing then does not spawn. */
   private stopped = false;
+  /** How the main process ended, once it has. */
+  private end: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(readonly plan: ContainerPlan) {}
 
@@ -69,13 +70,14 @@ export class Container {
   }
 
   get running(): boolean {
+    const c = this.child;
     return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+      c !== undefined && this.end === undefined && c.exitCode === null && c.signalCode === null
     );
   }
 
   get exitCode(): number | null {
-    return this.child?.exitCode ?? null;
+    return this.child?.exitCode ?? this.end?.code ?? null;
   }
 
   /** Lays out its file system view and starts its main process. */
@@ -93,9 +95,8 @@ export class Container {
     this.child = spawn(file as string, args, {
       cwd: this.workdir(),
       env: this.env,
+      // Not detached: if the test run itself is killed, its process group takes these along.
       stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group: cleanup can end whatever it started.
-      detached: true,
     });
     this.child.stdout?.setEncoding("utf8").on("data", (s: string) => {
       this.out += s;
@@ -103,17 +104,12 @@ export class Container {
     this.child.stderr?.setEncoding("utf8").on("data", (s: string) => {
       this.out += s;
     });
-    const closed = once(this.child, "close").then(([code, signal]) => ({
-      code: code as number | null,
-      signal: signal as NodeJS.Signals | null,
-    }));
-    this.exited = Promise.race([
-      closed,
-      once(this.child, "error").then(([err]) => {
-        this.out += `\n[harness] cannot start: ${String(err)}\n`;
-        return { code: 127, signal: null };
-      }),
-    ]);
+    this.exited = ended(this.child, (err) => {
+      this.out += `\n[harness] cannot start: ${String(err)}\n`;
+    }).then((end) => {
+      this.end = end;
+      return end;
+    });
   }
 
   /** Runs `argv` inside the container (its environment, files and network), bounded. */
@@ -123,7 +119,6 @@ export class Container {
       cwd: this.workdir(),
       env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
     });
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {
@@ -132,13 +127,12 @@ export class Container {
     child.stderr.setEncoding("utf8").on("data", (s: string) => {
       output += s;
     });
-    const timer = setTimeout(() => killGroup(child, "SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     try {
-      const [code, signal] = (await Promise.race([
-        once(child, "close"),
-        once(child, "error").then(([err]) => [127, null, err]),
-      ])) as [number | null, NodeJS.Signals | null];
-      return { code, signal, output };
+      const end = await ended(child, (err) => {
+        output += `cannot start: ${String(err)}\n`;
+      });
+      return { ...end, output };
     } finally {
       clearTimeout(timer);
     }
@@ -160,23 +154,18 @@ export class Container {
     }
   }
 
-  /**
-   * `docker stop`: SIGTERM to the main process only, SIGKILL to its whole group after
-   * `graceMs`. Returns how it ended.
-   */
+  /** `docker stop`: SIGTERM to the main process, SIGKILL after `graceMs`. How it ended. */
   async stop(graceMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     this.stopped = true;
     if (this.child === undefined || this.exited === undefined) return { code: null, signal: null };
     if (this.running) this.child.kill("SIGTERM");
-    const result = (await this.waitForExit(graceMs)) ?? (await this.kill());
-    killGroup(this.child, "SIGKILL"); // anything it left behind
-    return result;
+    return (await this.waitForExit(graceMs)) ?? (await this.kill());
   }
 
-  /** SIGKILL to the whole group and the exit. */
+  /** SIGKILL, and the exit. */
   async kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child === undefined || this.exited === undefined) return { code: null, signal: null };
-    killGroup(this.child, "SIGKILL");
+    this.child.kill("SIGKILL");
     return this.exited;
   }
 
@@ -270,11 +259,16 @@ export class Container {
   }
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
+/** How a process ended; one that could not start counts as exit code 127, as in a shell. */
+function ended(
+  child: ChildProcess,
+  onError: (err: Error) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    child.once("error", (err) => {
+      onError(err);
+      resolve({ code: 127, signal: null });
+    });
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  });
 }
