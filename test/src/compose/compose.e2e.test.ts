@@ -161,7 +161,9 @@ describe("docker compose, as local processes: the guide's flow through the gatew
     });
 
     it("down: every container ends cleanly on SIGTERM, and both crypto containers served", async () => {
-      // More traffic through both gateways: "crypto" resolves to two containers.
+      // More traffic through both gateways: "crypto" resolves to two containers, and each
+      // gateway's channel balances its unary calls (creating keys) over both. (Generate,
+      // encrypt and decrypt share one stream per channel, which stays with one container.)
       const client = await clientOf(stack);
       for (const port of [7373, 7374]) {
         const c = createKesClient({
@@ -172,7 +174,10 @@ describe("docker compose, as local processes: the guide's flow through the gatew
           retry: { retries: 0 },
         });
         try {
-          for (let i = 0; i < 6; i++) await c.generate("my-app-key");
+          for (let i = 0; i < 4; i++) {
+            await c.createKey(`my-app-spread-${port}-${i}`);
+            await c.generate("my-app-key");
+          }
         } finally {
           await c.close();
         }
