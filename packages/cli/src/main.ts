@@ -1,20 +1,50 @@
 import { Command, CommanderError } from "commander";
-import { registerCommands } from "./commands/index.js";
 import { CliError } from "./errors.js";
 
-/** Builds the `kes` command tree. Each file in ./commands registers one command group. */
-export function buildProgram(): Command {
-  const program = new Command("kes")
+type Group = () => Promise<{ register(program: Command): void }>;
+
+/**
+ * The commands that start a service, each with the one group that defines it. For these only
+ * that group is registered: the others would load their modules (the KES client, ...) into a
+ * server for nothing, costing startup time and memory.
+ */
+const SERVICE_GROUPS: Readonly<Record<string, Group>> = {
+  server: () => import("./commands/server.js"),
+  gateway: () => import("./commands/services.js"),
+  crypto: () => import("./commands/services.js"),
+  keystore: () => import("./commands/services.js"),
+  health: () => import("./commands/services.js"),
+};
+
+function emptyProgram(): Command {
+  return new Command("kes")
     .description("KES: a key encryption service (TypeScript, gRPC microservices)")
     .showHelpAfterError()
     .exitOverride();
+}
+
+/** Builds the whole `kes` command tree. Each file in ./commands registers one command group. */
+export async function buildProgram(): Promise<Command> {
+  const program = emptyProgram();
+  const { registerCommands } = await import("./commands/index.js");
   registerCommands(program);
+  return program;
+}
+
+/** The tree `argv` needs: a service command's own group, else all of them. */
+async function programFor(argv: readonly string[]): Promise<Command> {
+  const first = argv[0];
+  const group =
+    first !== undefined && Object.hasOwn(SERVICE_GROUPS, first) ? SERVICE_GROUPS[first] : undefined;
+  if (group === undefined) return buildProgram();
+  const program = emptyProgram();
+  (await group()).register(program);
   return program;
 }
 
 /** Runs the CLI; failures print "Error: <message>" on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await programFor(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {

@@ -18,7 +18,7 @@ import * as key from "./key.js";
 const has = (shell: string) => spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
 
 let dir: string;
-const program = buildProgram();
+const program = await buildProgram();
 const tree = completionTree(program);
 
 before(async () => {

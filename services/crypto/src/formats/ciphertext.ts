@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import type { Algorithm } from "@kes/core";
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import type { Decoder, Encoder } from "@msgpack/msgpack";
 import { IV_SIZE, NONCE_SIZE, type SealedMessage, TAG_SIZE } from "./aead.js";
 import { decodeBase64 } from "./base64.js";
 import { FormatError } from "./format-error.js";
@@ -36,15 +37,32 @@ const JSON_AEAD: Readonly<Record<string, Algorithm>> = {
   ChaCha20Poly1305: "XCHACHA20-POLY1305",
 };
 
-// Tight limits: a well-formed B value has one 5-array, two short strings and three bins, so
-// anything larger is rejected before the decoder allocates for it.
-const decoder = new Decoder({
-  maxArrayLength: 5,
-  maxMapLength: 0,
-  maxExtLength: 0,
-  maxStrLength: 64,
-});
-const encoder = new Encoder();
+let library: { readonly decoder: Decoder; readonly encoder: Encoder } | undefined;
+
+/**
+ * @msgpack/msgpack, loaded on first need: the layout we write is read and written by hand, so
+ * most processes never need it (a few MB and a few dozen modules less). Loaded synchronously
+ * (its CommonJS build), as parsing is synchronous.
+ */
+function msgpack(): { readonly decoder: Decoder; readonly encoder: Encoder } {
+  if (library === undefined) {
+    const m = createRequire(import.meta.url)(
+      "@msgpack/msgpack",
+    ) as typeof import("@msgpack/msgpack");
+    library = {
+      // Tight limits: a well-formed B value has one 5-array, two short strings and three bins,
+      // so anything larger is rejected before the decoder allocates for it.
+      decoder: new m.Decoder({
+        maxArrayLength: 5,
+        maxMapLength: 0,
+        maxExtLength: 0,
+        maxStrLength: 64,
+      }),
+      encoder: new m.Encoder(),
+    };
+  }
+  return library;
+}
 
 /**
  * Detects the format as KES 2024 does (§6.6) and parses it. A raw ciphertext can start with
@@ -138,7 +156,7 @@ function parseOwnLayout(bytes: Uint8Array): Ciphertext | undefined {
 function parseMsgpackValue(bytes: Uint8Array): Ciphertext {
   let value: unknown;
   try {
-    value = decoder.decode(bytes); // throws on trailing bytes as well
+    value = msgpack().decoder.decode(bytes); // throws on trailing bytes as well
   } catch {
     throw new FormatError("ciphertext is not a well-formed MessagePack value");
   }
@@ -220,7 +238,7 @@ function checkSizes(iv: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): void
 export function writeMsgpackCiphertext(fields: MsgpackFields): Uint8Array {
   const { algorithm, keyId, iv, nonce, sealed } = fields;
   if (!isAscii(algorithm) || !isAscii(keyId)) {
-    return encoder.encode([algorithm, keyId, iv, nonce, sealed]);
+    return msgpack().encoder.encode([algorithm, keyId, iv, nonce, sealed]);
   }
   const size =
     1 +

@@ -111,7 +111,8 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
   }
 
   const fallback: SessionFallback = {
-    unary(op, deadlineAt, signal) {
+    unary(op, deadlineAt, options) {
+      const signal = options?.signal;
       const o = { timeoutMs: Math.max(1, deadlineAt - Date.now()), ...(signal && { signal }) };
       switch (op.case) {
         case "generate":
@@ -135,7 +136,7 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       s = new CryptoSession(client, fallback);
       sessions.set(client, s);
     }
-    return s.call<R>(op, Date.now() + (o?.timeoutMs ?? defaultTimeoutMs), o?.signal);
+    return s.call<R>(op, Date.now() + (o?.timeoutMs ?? defaultTimeoutMs), o);
   }
 
   return {

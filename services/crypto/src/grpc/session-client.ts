@@ -6,7 +6,7 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { ERROR_TABLE, errors, KesError, kindFromGrpc } from "@kes/core";
+import { ERROR_TABLE, errors, KesError, kindFromGrpc, type RequestOptions } from "@kes/core";
 import {
   CryptoService,
   type SessionCall,
@@ -25,7 +25,11 @@ import { grpcServiceDefinition } from "./service-definition.js";
  *
  * Deadlines and cancellation are enforced here, as a unary call's would be: a call fails with
  * `timeout` when its deadline passes or its signal aborts, and whatever the service answers
- * later is dropped (the service bounds its own work with the timeout it was sent).
+ * later is dropped (the service bounds its own work with the timeout it was sent). One timer
+ * per session ticks every TICK_MS while calls are in flight: it expires calls past their
+ * deadline, and it is what first looks at a call's signal, so a call answered within a tick
+ * never touches it (the gateway makes its signals only when asked for one: most calls never
+ * need one). An abort is therefore noticed within TICK_MS, a deadline within TICK_MS of it.
  *
  * When the stream fails, the calls it had carried fail as a unary call in flight would (the
  * service may or may not have run them); calls not yet sent go on a new stream. Nothing is
@@ -38,19 +42,24 @@ export type SessionOutcome = NonNullable<SessionResult["result"]["value"]>;
 
 /** How a session falls back to unary calls, and maps a failed stream to the caller's error. */
 export interface SessionFallback {
-  unary(call: SessionCall["op"], deadlineAt: number, signal?: AbortSignal): Promise<unknown>;
+  unary(call: SessionCall["op"], deadlineAt: number, options?: RequestOptions): Promise<unknown>;
   streamError(err: ServiceError): KesError;
 }
 
 const SESSION = grpcServiceDefinition(CryptoService).session;
 
+/** How often a session looks at its calls in flight (deadlines, aborted signals). */
+export const TICK_MS = 20;
+
 interface Pending {
   readonly id: number;
   readonly op: SessionCall["op"];
   readonly deadlineAt: number;
-  readonly signal: AbortSignal | undefined;
+  readonly options: RequestOptions | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
+  /** Set once a tick has looked at the call's signal and listens to it. */
+  signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   /** The stream it was sent on; undefined while queued. */
   stream: ClientDuplexStream<SessionRequest, SessionResponse> | undefined;
@@ -66,38 +75,36 @@ export class CryptoSession {
   #nextId = 0;
   #unary = false;
   #closed = false;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
+  #ticker: NodeJS.Timeout | undefined;
 
   constructor(client: Client, fallback: SessionFallback) {
     this.#client = client;
     this.#fallback = fallback;
   }
 
-  /** Runs one call; `deadlineAt` is ms since the epoch. */
-  call<R>(op: SessionCall["op"], deadlineAt: number, signal: AbortSignal | undefined): Promise<R> {
+  /** Runs one call; `deadlineAt` is ms since the epoch; `options.signal` is read lazily. */
+  call<R>(op: SessionCall["op"], deadlineAt: number, options?: RequestOptions): Promise<R> {
     if (this.#closed) return Promise.reject(errors.serviceUnavailable());
-    if (this.#unary) return this.#fallback.unary(op, deadlineAt, signal) as Promise<R>;
-    if (signal?.aborted) return Promise.reject(errors.timeout());
+    if (this.#unary) return this.#fallback.unary(op, deadlineAt, options) as Promise<R>;
     return new Promise<R>((resolve, reject) => {
       const id = this.#newId();
       const pending: Pending = {
         id,
         op,
         deadlineAt,
-        signal,
+        options,
         resolve: resolve as (value: unknown) => void,
         reject,
+        signal: undefined,
         onAbort: undefined,
         stream: undefined,
       };
-      if (signal !== undefined) {
-        pending.onAbort = () => this.#fail(pending, errors.timeout());
-        signal.addEventListener("abort", pending.onAbort, { once: true });
-      }
       this.#pending.set(id, pending);
       this.#queue.push(pending);
-      this.#watch(deadlineAt);
+      if (this.#ticker === undefined) {
+        this.#ticker = setInterval(() => this.#tick(), TICK_MS);
+        this.#ticker.unref();
+      }
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         // After this turn's I/O callbacks: the calls of every request read in it go together.
@@ -108,7 +115,8 @@ export class CryptoSession {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
     const stream = this.#stream;
     this.#stream = undefined;
     stream?.cancel();
@@ -189,7 +197,7 @@ export class CryptoSession {
       for (const pending of carried) {
         this.#forget(pending);
         this.#fallback
-          .unary(pending.op, pending.deadlineAt, pending.signal)
+          .unary(pending.op, pending.deadlineAt, pending.options)
           .then(pending.resolve, pending.reject);
       }
       return;
@@ -214,24 +222,29 @@ export class CryptoSession {
     }
   }
 
-  /** Keeps one timer, for the earliest deadline of the calls in flight. */
-  #watch(deadlineAt: number): void {
-    if (deadlineAt >= this.#timerAt) return;
-    clearTimeout(this.#timer);
-    this.#timerAt = deadlineAt;
-    this.#timer = setTimeout(() => this.#expire(), Math.max(1, deadlineAt - Date.now()));
-    this.#timer.unref();
-  }
-
-  #expire(): void {
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const pending of [...this.#pending.values()]) {
-      if (pending.deadlineAt <= now) this.#fail(pending, errors.timeout());
-      else if (pending.deadlineAt < next) next = pending.deadlineAt;
+  /** Expires calls past their deadline; listens to the signals of the ones still waiting. */
+  #tick(): void {
+    if (this.#pending.size === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+      return;
     }
-    if (next !== Number.POSITIVE_INFINITY) this.#watch(next);
+    const now = Date.now();
+    for (const pending of [...this.#pending.values()]) {
+      if (pending.deadlineAt <= now) {
+        this.#fail(pending, errors.timeout());
+        continue;
+      }
+      if (pending.onAbort !== undefined) continue;
+      const signal = pending.options?.signal;
+      if (signal === undefined) continue;
+      if (signal.aborted) {
+        this.#fail(pending, errors.timeout());
+        continue;
+      }
+      pending.signal = signal;
+      pending.onAbort = () => this.#fail(pending, errors.timeout());
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
   }
 }

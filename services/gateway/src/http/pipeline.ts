@@ -188,6 +188,7 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
     if (controller === undefined) {
       controller = new AbortController();
       this.#controller = controller;
+      // Made after the end: it is aborted already (its user is late, not its request).
       if (this.#reason !== undefined) controller.abort(this.#reason);
       else if (this.#finished) controller.abort(CLIENT_GONE);
     }
@@ -219,22 +220,28 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
     return answered || reason === CLIENT_GONE;
   }
 
-  /** Releases everything the call holds; idempotent. */
-  finish(): void {
+  /**
+   * Releases everything the call holds; idempotent. `failed`: the handler failed, so whatever
+   * it started downstream and still runs is abandoned (its signal aborts). After a success
+   * nothing of it still runs (the handler awaited its calls), so no abort is sent.
+   */
+  finish(failed = false): void {
     if (this.#finished) return;
     this.#finished = true;
     this.settled = true;
     this.interrupt = undefined;
     this.deadlines?.remove(this);
     if (this.route.observe !== "none") this.services.metrics.end();
-    // Whatever still runs downstream for this request is abandoned.
     const controller = this.#controller;
-    if (controller !== undefined && !controller.signal.aborted) controller.abort(CLIENT_GONE);
+    if (failed && controller !== undefined && !controller.signal.aborted) {
+      controller.abort(CLIENT_GONE);
+    }
   }
 }
 
 async function run(call: Call): Promise<void> {
   const { route, ex } = call;
+  let failed = false;
   try {
     prepare(call);
     if (route.maxBody > 0) {
@@ -245,11 +252,12 @@ async function run(call: Call): Promise<void> {
     if (call.settled) return;
     await send(call, reply);
   } catch (err) {
+    failed = true;
     if (call.settled) return;
     if (err instanceof HttpError && err.status === 413) ex.stopReading();
     respondError(call.services, ex, err, route, call);
   } finally {
-    call.finish();
+    call.finish(failed);
   }
 }
 
