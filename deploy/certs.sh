@@ -13,9 +13,9 @@ umask 077
 
 internal=""
 for file in ca.crt gateway.crt gateway.key crypto.crt crypto.key keystore.crt keystore.key; do
-  [ -f "$out/$file" ] && internal="$internal $file"
+  if [ -f "$out/$file" ]; then internal="$internal $file"; fi
 done
-if [ "$internal" = "" ] || [ "$(echo "$internal" | wc -w)" -ne 7 ]; then
+if [ "$(echo "$internal" | wc -w)" -ne 7 ]; then
   # None yet, or half a set from an interrupted run (which nothing can have used): all anew.
   # Besides its role, each certificate names keystore-ciphertrust (the ciphertrust profile's
   # keystore service, dialled by that name), localhost and 127.0.0.1.
