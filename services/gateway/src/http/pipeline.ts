@@ -163,23 +163,13 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
   }
 
   callOptions(): RequestOptions {
-    // The signal is an own getter: made on first use (most calls never look at it), and
-    // still copied by a spread.
-    const call = this;
-    if (this.deadlineAt === Number.POSITIVE_INFINITY) {
-      return {
-        get signal() {
-          return call.signal;
-        },
-      };
-    }
-    return {
-      get signal() {
-        return call.signal;
-      },
-      // Whole milliseconds, as timers and gRPC deadlines take them.
-      timeoutMs: Math.max(1, Math.floor(this.deadlineAt - performance.now())),
-    };
+    return new CallOptions(
+      this,
+      this.deadlineAt === Number.POSITIVE_INFINITY
+        ? undefined
+        : // Whole milliseconds, as timers and gRPC deadlines take them.
+          Math.max(1, Math.floor(this.deadlineAt - performance.now())),
+    );
   }
 
   /** Aborts when the call times out (reason TIMED_OUT) or ends any other way. */
@@ -236,6 +226,25 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
     if (failed && controller !== undefined && !controller.signal.aborted) {
       controller.abort(CLIENT_GONE);
     }
+  }
+}
+
+/**
+ * A downstream call's options. The signal is made on first use (most calls never look at it);
+ * it is a getter of the class, so a spread of these options does not carry it: pass them on
+ * as they are. (An object literal with a getter costs a new hidden class per request.)
+ */
+class CallOptions implements RequestOptions {
+  readonly #call: Call;
+  readonly timeoutMs?: number;
+
+  constructor(call: Call, timeoutMs: number | undefined) {
+    this.#call = call;
+    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  }
+
+  get signal(): AbortSignal {
+    return this.#call.signal;
   }
 }
 
