@@ -16,6 +16,12 @@ export function createRouteTable(routes: readonly Route[]): RouteTable {
     if (byPath.has(route.path)) throw new Error(`route table: ${route.path} is listed twice`);
     byPath.set(route.path, route);
   }
+  // The paths that lack only their trailing slash to be a route's: the only ones redirected.
+  // (Asking the map for `path + "/"` would build a string for every request.)
+  const slashless = new Set<string>();
+  for (const path of byPath.keys()) {
+    if (path.endsWith("/") && !byPath.has(path.slice(0, -1))) slashless.add(path.slice(0, -1));
+  }
   return {
     routes,
     lookup(path) {
@@ -29,9 +35,7 @@ export function createRouteTable(routes: readonly Route[]): RouteTable {
       return undefined;
     },
     redirectWithSlash(path) {
-      if (path.endsWith("/") || byPath.has(path)) return undefined;
-      const slashed = `${path}/`;
-      return byPath.has(slashed) ? slashed : undefined;
+      return slashless.has(path) ? `${path}/` : undefined;
     },
   };
 }
