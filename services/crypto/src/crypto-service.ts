@@ -22,7 +22,7 @@ import {
 import { instrumentKeyStore } from "@kes/keystore-service";
 import type { Registry } from "prom-client";
 import { KeyCache } from "./cache.js";
-import { abortable, callSignal } from "./deadline.js";
+import { abortable, callSignal, waitAtMost } from "./deadline.js";
 import { AES256_GCM_SHA256, isAlgorithm, KEY_SIZE } from "./formats/aead.js";
 import { FormatError } from "./formats/format-error.js";
 import { randomSecret } from "./formats/random.js";
@@ -85,11 +85,13 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
   // callers may be waiting for it. Each caller still gives up at its own deadline.
   async function load(name: string): Promise<MasterKey> {
     let value: Uint8Array;
-    const signal = AbortSignal.timeout(fallbackMs);
+    const call = callSignal(undefined, fallbackMs);
     try {
-      value = await abortable(keystore.get(name, { signal }), signal);
+      value = await abortable(keystore.get(name, { signal: call.signal }), call.signal);
     } catch (err) {
-      throw keystoreError("get", err, signal);
+      throw keystoreError("get", err, call.signal);
+    } finally {
+      call.release();
     }
     try {
       return toMasterKey(parseStoredKey(value));
@@ -125,11 +127,9 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     } catch (err) {
       return Promise.reject(err);
     }
-    const signal =
-      requestOptions?.signal !== undefined || requestOptions?.timeoutMs !== undefined
-        ? callSignal(requestOptions, fallbackMs)
-        : undefined;
-    return abortable(cache.get(name), signal).then(use);
+    const bounded = requestOptions?.signal !== undefined || requestOptions?.timeoutMs !== undefined;
+    const loaded = cache.get(name);
+    return (bounded ? waitAtMost(loaded, requestOptions, fallbackMs) : loaded).then(use);
   }
 
   async function store(
@@ -139,11 +139,13 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
   ): Promise<void> {
     validateName(name);
     const value = writeStoredKeyJson(stored);
-    const signal = callSignal(requestOptions, fallbackMs);
+    const call = callSignal(requestOptions, fallbackMs);
     try {
-      await abortable(keystore.create(name, value, { signal }), signal);
+      await abortable(keystore.create(name, value, { signal: call.signal }), call.signal);
     } catch (err) {
-      throw keystoreError("create", err, signal);
+      throw keystoreError("create", err, call.signal);
+    } finally {
+      call.release();
     }
     // A key of the same name may have been cached before another node deleted it.
     cache.evict(name);
@@ -194,22 +196,25 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     async deleteKey(name, requestOptions) {
       validateName(name);
       cache.evict(name);
-      const signal = callSignal(requestOptions, fallbackMs);
+      const call = callSignal(requestOptions, fallbackMs);
       try {
-        await abortable(keystore.delete(name, { signal }), signal);
+        await abortable(keystore.delete(name, { signal: call.signal }), call.signal);
       } catch (err) {
-        if (!isKesError(err, "key_not_found")) throw keystoreError("delete", err, signal);
+        if (!isKesError(err, "key_not_found")) throw keystoreError("delete", err, call.signal);
       } finally {
+        call.release();
         cache.evict(name); // a load that raced the delete must not survive it
       }
     },
 
     async listKeys(request: ListRequest, requestOptions?: RequestOptions): Promise<ListPage> {
-      const signal = callSignal(requestOptions, fallbackMs);
+      const call = callSignal(requestOptions, fallbackMs);
       try {
-        return await abortable(keystore.list(request, { signal }), signal);
+        return await abortable(keystore.list(request, { signal: call.signal }), call.signal);
       } catch (err) {
-        throw keystoreError("list", err, signal);
+        throw keystoreError("list", err, call.signal);
+      } finally {
+        call.release();
       }
     },
 
@@ -245,10 +250,10 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     },
 
     async keyStoreStatus(requestOptions): Promise<KeyStoreStatus> {
-      const signal = callSignal(requestOptions, fallbackMs);
+      const call = callSignal(requestOptions, fallbackMs);
       const started = performance.now();
       try {
-        return await abortable(keystore.status({ signal }), signal);
+        return await abortable(keystore.status({ signal: call.signal }), call.signal);
       } catch (err) {
         logger.warn({ backend: keystore.kind, err }, "keystore status probe failed");
         return {
@@ -258,6 +263,8 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
           endpoint: keystore.endpoint,
           detail: isKesError(err, "timeout") ? "status probe timed out" : "status probe failed",
         };
+      } finally {
+        call.release();
       }
     },
 
