@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { CryptoApi } from "@kes/core";
 import { Counter, Gauge, Registry } from "prom-client";
+import { type CounterSeries, FastCounter } from "./counter.js";
 import { FastHistogram, type HistogramSeries } from "./histogram.js";
 import { heapUsed, numCpu, threadCount } from "./system.js";
 
@@ -35,53 +36,28 @@ export function createMetricsRegistry(): Registry {
 /** kes_http_response_time's buckets, as KES. */
 export const RESPONSE_TIME_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 3, 5, 10];
 
-type CounterChild = ReturnType<Counter<"code">["labels"]>;
-
 export function createGatewayMetrics(registry: Registry, startedAt: number): GatewayMetrics {
   const registers = [registry];
-  const success = reuse(
-    registry,
-    "kes_http_request_success",
-    () =>
-      new Counter({
-        name: "kes_http_request_success",
-        help: "Number of requests that have been served successfully.",
-        labelNames: ["code"],
-        registers,
-      }),
-  );
-  const error = reuse(
-    registry,
-    "kes_http_request_error",
-    () =>
-      new Counter({
-        name: "kes_http_request_error",
-        help: "Number of request that failed due to some error. (HTTP 4xx status code)",
-        labelNames: ["code"],
-        registers,
-      }),
-  );
-  const failure = reuse(
-    registry,
-    "kes_http_request_failure",
-    () =>
-      new Counter({
-        name: "kes_http_request_failure",
-        help: "Number of request that failed due to some internal failure. (HTTP 5xx status code)",
-        labelNames: ["code"],
-        registers,
-      }),
-  );
-  const active = reuse(
-    registry,
-    "kes_http_request_active",
-    () =>
-      new Gauge({
-        name: "kes_http_request_active",
-        help: "Number of active requests that are not finished, yet.",
-        registers,
-      }),
-  );
+  const success = FastCounter.register(registry, {
+    name: "kes_http_request_success",
+    help: "Number of requests that have been served successfully.",
+    labelName: "code",
+  });
+  const error = FastCounter.register(registry, {
+    name: "kes_http_request_error",
+    help: "Number of request that failed due to some error. (HTTP 4xx status code)",
+    labelName: "code",
+  });
+  const failure = FastCounter.register(registry, {
+    name: "kes_http_request_failure",
+    help: "Number of request that failed due to some internal failure. (HTTP 5xx status code)",
+    labelName: "code",
+  });
+  const active = FastCounter.register(registry, {
+    name: "kes_http_request_active",
+    help: "Number of active requests that are not finished, yet.",
+    type: "gauge",
+  }).series();
   const latency = FastHistogram.register(registry, {
     name: "kes_http_response_time",
     help: "Histogram of request response times spawning from 10ms to 10s.",
@@ -97,16 +73,10 @@ export function createGatewayMetrics(registry: Registry, startedAt: number): Gat
         registers,
       }),
   );
-  const auditEvents = reuse(
-    registry,
-    "kes_log_audit_events",
-    () =>
-      new Counter({
-        name: "kes_log_audit_events",
-        help: "Number of audit log events written to the audit log targets.",
-        registers,
-      }),
-  );
+  const auditEvents = FastCounter.register(registry, {
+    name: "kes_log_audit_events",
+    help: "Number of audit log events written to the audit log targets.",
+  }).series();
   registerSystemGauges(registry, startedAt);
   const cryptoCalls = FastHistogram.register(registry, {
     name: "kes_ts_crypto_call_duration_seconds",
@@ -117,14 +87,14 @@ export function createGatewayMetrics(registry: Registry, startedAt: number): Gat
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
 
-  // One child per status code, bound on first use: no label object per request.
-  const children = new Map<number, CounterChild>();
-  const child = (status: number): CounterChild => {
-    let c = children.get(status);
+  // One series per status code, bound on first use: no label object per request.
+  const byStatus = new Map<number, CounterSeries>();
+  const child = (status: number): CounterSeries => {
+    let c = byStatus.get(status);
     if (c === undefined) {
       const family = status >= 500 ? failure : status >= 400 ? error : success;
-      c = family.labels(String(status));
-      children.set(status, c);
+      c = family.series(String(status));
+      byStatus.set(status, c);
     }
     return c;
   };
