@@ -1,4 +1,4 @@
-import type { Metric } from "prom-client";
+import { type MetricRegistry, registerOnce } from "./register.js";
 
 /**
  * Prometheus counters and gauges for the request path: a series is bound once and counting is
@@ -25,15 +25,8 @@ export class FastCounter {
   }
 
   /** Registers it, or returns the one already registered under its name (shared registries). */
-  static register(
-    registry: { getSingleMetric(name: string): unknown; registerMetric(metric: Metric): void },
-    options: FastCounterOptions,
-  ): FastCounter {
-    const existing = registry.getSingleMetric(options.name) as unknown;
-    if (existing instanceof FastCounter) return existing;
-    const counter = new FastCounter(options);
-    registry.registerMetric(counter as unknown as Metric);
-    return counter;
+  static register(registry: MetricRegistry, options: FastCounterOptions): FastCounter {
+    return registerOnce(registry, FastCounter, options);
   }
 
   /** The series of one label value (the only series when there is no label): bind it once. */

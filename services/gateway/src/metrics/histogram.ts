@@ -1,4 +1,4 @@
-import type { Metric } from "prom-client";
+import { type MetricRegistry, registerOnce } from "./register.js";
 
 /** One sample as prom-client's registry renders it. */
 interface Sample {
@@ -40,17 +40,10 @@ export class FastHistogram {
 
   /** Registers it, or returns the one already registered under its name (shared registries). */
   static register(
-    registry: {
-      getSingleMetric(name: string): unknown;
-      registerMetric(metric: Metric): void;
-    },
+    registry: MetricRegistry,
     options: ConstructorParameters<typeof FastHistogram>[0],
   ): FastHistogram {
-    const existing = registry.getSingleMetric(options.name) as unknown;
-    if (existing instanceof FastHistogram) return existing;
-    const histogram = new FastHistogram(options);
-    registry.registerMetric(histogram as unknown as Metric);
-    return histogram;
+    return registerOnce(registry, FastHistogram, options);
   }
 
   /** The series of one label value (the only series when there is no label): bind it once. */
