@@ -42,8 +42,23 @@ async function programFor(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * A reader that went away (`kes --help | head -1`) is not an error of ours: Node reports the
+ * failed write as an 'error' event, which unhandled would end the process with a stack trace
+ * and status 1. Later writes to the closed stream are dropped; the command ends as it would
+ * have (a long-running one also learns of it through its interrupt: see interrupt.ts).
+ */
+export function ignoreClosedPipes(streams: readonly NodeJS.WritableStream[]): void {
+  for (const stream of streams) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+  }
+}
+
 /** Runs the CLI; failures print "Error: <message>" on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes([process.stdout, process.stderr]);
   const program = await programFor(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
