@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { arch, platform } from "node:os";
 import type { KesConfig } from "@kes/config";
-import { createLogger, type Logger } from "@kes/core";
+import { createLogger } from "@kes/core";
 import { type Command, Option } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
 import { formatBanner, listenEndpoints } from "./server-banner.js";
 import type { RunningServer } from "./server-run.js";
+import { SHUTDOWN_GRACE_MS, untilSignal } from "./services-common.js";
 
 interface ServerFlags {
   readonly config?: string;
@@ -14,9 +15,6 @@ interface ServerFlags {
   readonly auth?: "on" | "off";
   readonly dev?: boolean;
 }
-
-/** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function cliVersion(): Promise<{ version: string; commit: string }> {
   try {
@@ -36,25 +34,6 @@ async function loadConfigOrFail(file: string, io: CliIo): Promise<KesConfig> {
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      const again = () => {
-        logger.warn("second signal: exiting without waiting for requests");
-        process.exit(1);
-      };
-      process.once("SIGINT", again);
-      process.once("SIGTERM", again);
-      resolve(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
 }
 
 async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {

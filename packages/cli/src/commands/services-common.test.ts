@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { silentLogger } from "@kes/core";
 import { CliError } from "../errors.js";
 import { fakeIo } from "../testing/fake-io.js";
 import {
   bannerLine,
   internalTlsLine,
   listenError,
+  SIGNAL_DEBOUNCE_MS,
+  type SignalHost,
   setUpService,
   splitListen,
+  untilSignal,
 } from "./services-common.js";
 
 const BASE = "admin:\n  identity: disabled\ntls:\n  key: server.key\n  cert: server.cert\n";
@@ -96,5 +101,52 @@ describe("split services: config and internal TLS", () => {
     const other = new Error("something else");
     assert.equal(listenError(other, "a:1"), other);
     assert.equal(bannerLine("Service", "crypto"), "Service     crypto\n");
+  });
+});
+
+describe("shutdown signals", () => {
+  /** A process stand-in: signals are emitted by the test, time is set by it, exits recorded. */
+  function fakeHost() {
+    const emitter = new EventEmitter();
+    const exits: number[] = [];
+    let clock = 1_000;
+    const host: SignalHost = {
+      on: (signal, listener) => emitter.on(signal, listener),
+      off: (signal, listener) => emitter.off(signal, listener),
+      exit: (code) => {
+        exits.push(code);
+      },
+      now: () => clock,
+    };
+    return {
+      host,
+      exits,
+      signal: (name: NodeJS.Signals) => emitter.emit(name, name),
+      advance: (ms: number) => {
+        clock += ms;
+      },
+    };
+  }
+
+  it("the same Ctrl-C delivered twice (terminal + pnpm) does not force an exit", async () => {
+    const fake = fakeHost();
+    const stopping = untilSignal(silentLogger(), fake.host);
+    fake.signal("SIGINT");
+    assert.equal(await stopping, "SIGINT");
+    fake.advance(5);
+    fake.signal("SIGINT");
+    fake.advance(SIGNAL_DEBOUNCE_MS - 10);
+    fake.signal("SIGTERM");
+    assert.deepEqual(fake.exits, [], "a repeat within the debounce window is ignored");
+  });
+
+  it("a deliberate second Ctrl-C later exits at once with status 1", async () => {
+    const fake = fakeHost();
+    const stopping = untilSignal(silentLogger(), fake.host);
+    fake.signal("SIGTERM");
+    assert.equal(await stopping, "SIGTERM");
+    fake.advance(SIGNAL_DEBOUNCE_MS + 1);
+    fake.signal("SIGINT");
+    assert.deepEqual(fake.exits, [1]);
   });
 });

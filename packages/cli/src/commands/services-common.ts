@@ -108,23 +108,57 @@ export function listenError(err: unknown, address: string): unknown {
   return err;
 }
 
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-export function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+/**
+ * How long after the first signal another one still counts as the same. Ctrl-C in a terminal
+ * signals the whole foreground process group, so under `pnpm start` kes gets SIGINT from the
+ * terminal and again from pnpm passing its own on, a few milliseconds apart.
+ */
+export const SIGNAL_DEBOUNCE_MS = 1_000;
+
+/** What untilSignal listens on and how it ends the process (tests pass their own). */
+export interface SignalHost {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+  now(): number;
+}
+
+const PROCESS_HOST: SignalHost = {
+  on: (signal, listener) => process.on(signal, listener),
+  off: (signal, listener) => process.off(signal, listener),
+  exit: (code) => process.exit(code),
+  now: () => performance.now(),
+};
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. A later one (a deliberate second Ctrl-C) exits at
+ * once without waiting for in-flight work; one within SIGNAL_DEBOUNCE_MS of the first is the
+ * same Ctrl-C delivered twice and is ignored.
+ */
+export function untilSignal(
+  logger: Logger,
+  host: SignalHost = PROCESS_HOST,
+): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      const again = () => {
+      host.off("SIGINT", onSignal);
+      host.off("SIGTERM", onSignal);
+      const first = host.now();
+      const again = (next: NodeJS.Signals) => {
+        if (host.now() - first < SIGNAL_DEBOUNCE_MS) {
+          logger.debug({ signal: next }, "signal repeated within 1 s of the first: ignored");
+          return;
+        }
         logger.warn("second signal: exiting without waiting for requests");
         logger.flush();
-        process.exit(1);
+        host.exit(1);
       };
-      process.once("SIGINT", again);
-      process.once("SIGTERM", again);
+      host.on("SIGINT", again);
+      host.on("SIGTERM", again);
       resolve(signal);
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    host.on("SIGINT", onSignal);
+    host.on("SIGTERM", onSignal);
   });
 }
 
