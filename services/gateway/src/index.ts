@@ -31,5 +31,11 @@ export {
 } from "./metrics/gateway-metrics.js";
 export { compilePolicies, type Policies, type PolicyInfo } from "./policy.js";
 export { API_TIMEOUT_MS, MAX_BODY, ROUTES } from "./routes.js";
-export { type Gateway, type GatewayOptions, startGateway } from "./server.js";
+export {
+  type ConnectionTimeouts,
+  DEFAULT_TIMEOUTS,
+  type Gateway,
+  type GatewayOptions,
+  startGateway,
+} from "./server.js";
 export { loadServerTls, type ServerTls } from "./tls.js";

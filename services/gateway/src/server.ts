@@ -41,6 +41,27 @@ export interface GatewayOptions {
   readonly metrics?: Registry;
   /** Bytes a /v1/log/* client may leave unread before it is dropped. Default 1 MiB. */
   readonly logStreamBufferBytes?: number;
+  /** Connection timeouts; each defaults to KES's (DEFAULT_TIMEOUTS). Tests use short ones. */
+  readonly timeouts?: Partial<ConnectionTimeouts>;
+}
+
+/**
+ * How long a connection may hold a socket without doing its part. None of them limits a
+ * request in progress (that is its route's timeout) or a /v1/log/* stream, however quiet.
+ */
+export interface ConnectionTimeouts {
+  /** From the TCP connection to the end of the TLS handshake. */
+  readonly handshakeMs: number;
+  /**
+   * HTTP/1.1: to receive a request's headers, counted from the connection (or from the start of
+   * the request on a kept-alive one).
+   */
+  readonly headersMs: number;
+  /**
+   * A connection with nothing in progress: an HTTP/1.1 keep-alive connection between requests,
+   * an HTTP/2 session with no open stream (from its start or its last stream's end).
+   */
+  readonly idleMs: number;
 }
 
 export interface Gateway {
@@ -62,8 +83,12 @@ export interface Gateway {
 }
 
 // KES 2023 (kes-api.md §1.1): read-header 5 s, idle 90 s, TLS 1.2+, ECDHE + AEAD suites.
-const HEADERS_TIMEOUT_MS = 5_000;
-const IDLE_TIMEOUT_MS = 90_000;
+// (Go reads the TLS handshake within the read-header time; Node needs its own timeout.)
+export const DEFAULT_TIMEOUTS: ConnectionTimeouts = {
+  handshakeMs: 5_000,
+  headersMs: 5_000,
+  idleMs: 90_000,
+};
 const DEFAULT_GRACE_MS = 5_000;
 const TLS12_CIPHERS = [
   "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -103,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let current = configure(fixed, config, options.auth);
   for (const warning of current.warnings) logger.warn(warning);
   const serve = createPipeline(() => current.state);
+  const timeouts: ConnectionTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
   const server = createSecureServer({
     ...secureContextOptions(tls),
@@ -111,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // "off" accepts any (identity + policy still apply).
     requestCert: true,
     rejectUnauthorized: current.verifyAtHandshake,
-    handshakeTimeout: HEADERS_TIMEOUT_MS,
+    handshakeTimeout: timeouts.handshakeMs,
     settings: { maxConcurrentStreams: 250 },
   });
   // With auth on and an API that needs no certificate, a certificate is optional but, when
@@ -128,8 +154,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   server.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
   server.on("sessionError", (err) => logger.debug({ err: err.message }, "HTTP/2 session error"));
-  configureHttp1Timeouts(server);
-  server.setTimeout(IDLE_TIMEOUT_MS);
+  configureHttp1Timeouts(server, timeouts);
+  closeIdleSessions(server, timeouts.idleMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -215,17 +241,46 @@ function secureContextOptions(tls: ServerTls) {
   };
 }
 
-// The HTTP/1.1 fallback reads these properties of the server object (Node's http semantics).
-function configureHttp1Timeouts(server: Http2SecureServer): void {
+/**
+ * The HTTP/1.1 fallback reads these properties of the server object (Node's http semantics).
+ * The headers timeout runs from the connection, so a client that connects and sends nothing is
+ * cut after it. No socket inactivity timeout (server.setTimeout): it would also cut a quiet
+ * /v1/log/* stream.
+ */
+function configureHttp1Timeouts(server: Http2SecureServer, timeouts: ConnectionTimeouts): void {
   const http1 = server as unknown as {
     headersTimeout: number;
     keepAliveTimeout: number;
     connectionsCheckingInterval: number;
   };
-  http1.headersTimeout = HEADERS_TIMEOUT_MS;
-  http1.keepAliveTimeout = IDLE_TIMEOUT_MS;
+  http1.headersTimeout = timeouts.headersMs;
+  http1.keepAliveTimeout = timeouts.idleMs;
   // How often the headers timeout is checked; Node's default (30 s) would make 5 s meaningless.
-  http1.connectionsCheckingInterval = 1_000;
+  http1.connectionsCheckingInterval = Math.min(1_000, Math.max(10, timeouts.headersMs / 5));
+}
+
+/**
+ * HTTP/2 sessions with no open stream for `idleMs` are closed (GOAWAY), as Go's IdleTimeout
+ * does. Node's own session timeout counts inactivity instead, which would also end a session
+ * whose only stream is a quiet /v1/log/* follower.
+ */
+function closeIdleSessions(server: Http2SecureServer, idleMs: number): void {
+  server.on("session", (session: ServerHttp2Session) => {
+    let open = 0;
+    const timer = setTimeout(() => {
+      if (open === 0) session.close();
+    }, idleMs);
+    timer.unref();
+    const streamClosed = () => {
+      open -= 1;
+      timer.refresh();
+    };
+    session.on("stream", (stream) => {
+      open += 1;
+      stream.once("close", streamClosed);
+    });
+    session.once("close", () => clearTimeout(timer));
+  });
 }
 
 interface ConnectionTracker {
