@@ -221,6 +221,34 @@ describe("event bus", () => {
     assert.strictEqual(a[0], b[0], "one string shared by every subscriber");
   });
 
+  it("end() tells every subscriber once, publishes nothing more, and ends late subscribers at once", () => {
+    const bus = new EventBus();
+    const ends: string[] = [];
+    const lines: string[] = [];
+    bus.subscribe(
+      (l) => lines.push(l),
+      () => ends.push("a"),
+    );
+    const offB = bus.subscribe(
+      (l) => lines.push(l),
+      () => ends.push("b"),
+    );
+    bus.subscribe((l) => lines.push(l)); // no onEnd: just removed
+    offB();
+    bus.end();
+    bus.end();
+    assert.deepEqual(ends, ["a"], "the removed subscriber is not told");
+    assert.equal(bus.subscribers, 0);
+    bus.publish({ n: 1 });
+    assert.equal(lines.length, 0, "nothing published after the end");
+    bus.subscribe(
+      (l) => lines.push(l),
+      () => ends.push("late"),
+    );
+    assert.deepEqual(ends, ["a", "late"]);
+    assert.equal(bus.subscribers, 0);
+  });
+
   it("log.audit on writes the bare record to stdout; off writes nothing", () => {
     const written: string[] = [];
     const stdout = { write: (line: string) => written.push(line) };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
-import { connect } from "node:http2";
+import { connect, type IncomingHttpHeaders as H2Headers } from "node:http2";
 import { Agent, request } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { keystoreOpFailure, type RequestOptions } from "@kes/core";
@@ -185,6 +186,40 @@ describe("graceful close", () => {
     }
   });
 
+  it("ends /v1/log/audit and /v1/log/error streams cleanly at once, over HTTP/2 and HTTP/1.1", async () => {
+    const gw = await startTestGateway(pki);
+    const h2 = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.admin.certPem,
+      key: pki.admin.keyPem,
+    });
+    h2.on("error", () => {});
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const h2Streams = await Promise.all(
+        ["/v1/log/audit", "/v1/log/error"].map(async (path) => {
+          const stream = h2.request({ ":method": "GET", ":path": path });
+          const [headers] = (await once(stream, "response")) as [H2Headers];
+          assert.equal(headers[":status"], 200);
+          stream.resume();
+          return stream;
+        }),
+      );
+      // 'end': the body ended normally (a reset stream closes without it).
+      const h2Ended = h2Streams.map((stream) => once(stream, "end").then(() => stream.rstCode));
+      const h1 = await streamingGet(agent, gw.port, pki.admin, "/v1/log/audit");
+      assert.equal(h1.status, 200);
+      const started = performance.now();
+      await gw.gateway.close(10_000);
+      assert.ok(performance.now() - started < 5_000, "close() waited for the grace period");
+      assert.deepEqual(await Promise.all(h2Ended), [0, 0], "HTTP/2: ended with NO_ERROR");
+      await h1.ended; // rejects if the body was cut rather than ended
+    } finally {
+      h2.destroy();
+      agent.destroy();
+    }
+  });
+
   it("cuts requests still running when the grace period ends", async () => {
     const gw = await startTestGateway(pki);
     const entered = deferred();
@@ -227,6 +262,39 @@ function keepAliveGet(
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A GET over HTTP/1.1 that resolves once the head is in; `ended` once the body is complete. */
+function streamingGet(
+  agent: Agent,
+  port: number,
+  cert: ClientCert,
+  path: string,
+): Promise<{ status: number; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: "127.0.0.1",
+      port,
+      path,
+      agent,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+      cert: cert.certPem,
+      key: cert.keyPem,
+    };
+    const req = request(options, (res) => {
+      res.resume();
+      const ended = new Promise<void>((done, fail) => {
+        res.on("end", done);
+        res.on("aborted", () => fail(new Error("the response was cut")));
+        res.on("error", fail);
+      });
+      ended.catch(() => {});
+      resolve({ status: res.statusCode ?? 0, ended });
+    });
     req.on("error", reject);
     req.end();
   });

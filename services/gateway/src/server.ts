@@ -146,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!current.verifyIfGiven || socket.authorized) return;
     if (socket.getPeerCertificate()?.raw !== undefined) socket.destroy();
   });
-  const tracker = trackConnections(server);
+  const tracker = trackConnections(server, () => streams.end());
   const closing = () => tracker.closing;
   answerByProtocol(server, {
     http2: (stream, headers) => serve(new H2Exchange(stream, headers)),
@@ -288,7 +288,8 @@ interface ConnectionTracker {
   close(graceMs: number): Promise<void>;
 }
 
-function trackConnections(server: Http2SecureServer): ConnectionTracker {
+/** `closing`: called when close() begins, after `closing` is set (the log streams end then). */
+function trackConnections(server: Http2SecureServer, closing: () => void): ConnectionTracker {
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   server.on("connection", (socket: Socket) => {
@@ -305,6 +306,7 @@ function trackConnections(server: Http2SecureServer): ConnectionTracker {
     close(graceMs: number): Promise<void> {
       if (closed !== undefined) return closed;
       tracker.closing = true;
+      closing();
       closed = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           for (const session of sessions) session.destroy();

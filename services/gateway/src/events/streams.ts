@@ -11,24 +11,46 @@ import { pino } from "pino";
 export type Subscriber = (line: string) => void;
 
 export interface EventSource {
-  /** Adds a subscriber; the returned function removes it. */
-  subscribe(subscriber: Subscriber): () => void;
+  /**
+   * Adds a subscriber; the returned function removes it. `onEnd` is called once when the source
+   * ends (the server is shutting down): no more events will come. Subscribing to a source that
+   * has ended calls `onEnd` at once.
+   */
+  subscribe(subscriber: Subscriber, onEnd?: () => void): () => void;
 }
 
 export class EventBus implements EventSource {
   readonly #subscribers = new Set<Subscriber>();
+  readonly #enders = new Map<Subscriber, () => void>();
+  #ended = false;
 
   get subscribers(): number {
     return this.#subscribers.size;
   }
 
-  subscribe(subscriber: Subscriber): () => void {
+  subscribe(subscriber: Subscriber, onEnd?: () => void): () => void {
+    if (this.#ended) {
+      onEnd?.();
+      return () => {};
+    }
     // A wrapper per subscription, so the same function can subscribe twice independently.
     const entry: Subscriber = (line) => subscriber(line);
     this.#subscribers.add(entry);
+    if (onEnd !== undefined) this.#enders.set(entry, onEnd);
     return () => {
       this.#subscribers.delete(entry);
+      this.#enders.delete(entry);
     };
+  }
+
+  /** Ends the source: every subscriber is removed and told (its `onEnd`); no more events. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const enders = [...this.#enders.values()];
+    this.#subscribers.clear();
+    this.#enders.clear();
+    for (const onEnd of enders) onEnd();
   }
 
   /** Sends `event` as one JSON line to every subscriber; nothing is serialised without one. */
@@ -41,6 +63,7 @@ export class EventBus implements EventSource {
       } catch {
         // A broken subscriber must not cost the request that produced the event.
         this.#subscribers.delete(subscriber);
+        this.#enders.delete(subscriber);
       }
     }
   }
@@ -92,6 +115,8 @@ export interface LogStreams {
   errorEvent(text: string): void;
   /** Turns the stdout audit log on or off (config reload). */
   setAuditToStdout(on: boolean): void;
+  /** Ends both streams for their subscribers (shutdown): their responses end cleanly. */
+  end(): void;
 }
 
 export function createLogStreams(options: LogStreamsOptions): LogStreams {
@@ -123,6 +148,10 @@ export function createLogStreams(options: LogStreamsOptions): LogStreams {
     },
     setAuditToStdout(on) {
       toStdout = on;
+    },
+    end() {
+      audit.end();
+      error.end();
     },
   };
 }

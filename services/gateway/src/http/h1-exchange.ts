@@ -74,8 +74,14 @@ export class H1Exchange implements HttpExchange {
   }
 
   end(chunk?: string): void {
-    if (chunk === undefined) this.#res.end();
-    else this.#res.end(chunk);
+    const res = this.#res;
+    // A streamed answer whose head went out before the server began closing did not say
+    // `Connection: close`; its connection is ended after it instead of lingering idle.
+    if (this.#closing()) {
+      res.once("finish", () => this.#req.socket.end());
+    }
+    if (chunk === undefined) res.end();
+    else res.end(chunk);
   }
 
   drained(): Promise<void> {

@@ -307,9 +307,10 @@ async function send(call: Call, reply: Reply): Promise<void> {
 
 /**
  * A live nd-json stream: the status goes out at once, then each event is written (and so
- * flushed) as it happens until the client goes away. A client that stops reading is dropped
- * once `bufferLimit` bytes are waiting for it: publishing never waits for a subscriber, and
- * nothing is buffered without bound.
+ * flushed) as it happens until the client goes away or the source ends (shutdown: the body
+ * ends normally, so the stream does not hold the drain until the grace period). A client that
+ * stops reading is dropped once `bufferLimit` bytes are waiting for it: publishing never waits
+ * for a subscriber, and nothing is buffered without bound.
  */
 async function sendEvents(call: Call, source: EventSource): Promise<void> {
   const { ex, services } = call;
@@ -317,27 +318,35 @@ async function sendEvents(call: Call, source: EventSource): Promise<void> {
   call.observe(200);
   const limit = services.streams.bufferLimit;
   let unsubscribe = () => {};
-  // true: dropped for not reading; false: the call ended (client gone, or a deadline that an
-  // api.<path> setting gave it: the stream then stays open but gets no more events, as before).
-  const dropped = await new Promise<boolean>((resolve) => {
-    call.interrupt = () => resolve(false);
-    unsubscribe = source.subscribe((line) => {
-      if (ex.done) return;
-      if (ex.writableLength + line.length > limit) {
-        resolve(true);
-        return;
-      }
-      ex.write(line);
-    });
+  // "dropped": for not reading; "ended": the source ended; "settled": the call ended (client
+  // gone, or a deadline that an api.<path> setting gave it: the stream then stays open but gets
+  // no more events, as before).
+  const outcome = await new Promise<"dropped" | "ended" | "settled">((resolve) => {
+    call.interrupt = () => resolve("settled");
+    unsubscribe = source.subscribe(
+      (line) => {
+        if (ex.done) return;
+        if (ex.writableLength + line.length > limit) {
+          resolve("dropped");
+          return;
+        }
+        ex.write(line);
+      },
+      () => resolve("ended"),
+    );
   });
   unsubscribe();
-  if (!dropped || call.settled) return;
+  if (outcome === "settled" || call.settled) return;
+  call.settled = true;
+  if (outcome === "ended") {
+    if (!ex.done) ex.end();
+    return;
+  }
   services.logger.warn(
     { limit },
     "log stream client dropped: it left more than the buffer limit unread",
   );
   ex.cancel();
-  call.settled = true;
 }
 
 /**
