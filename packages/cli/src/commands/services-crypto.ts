@@ -75,7 +75,7 @@ export async function runCrypto(flags: ServiceFlags, io: CliIo): Promise<void> {
     await server.close(SHUTDOWN_GRACE_MS);
     await startupKeys;
     await crypto.close();
-    return { calls: server.calls };
+    return { calls: server.calls, sessionCalls: server.sessionCalls };
   });
 }
 

@@ -35,6 +35,7 @@ export async function runGateway(flags: GatewayFlags, io: CliIo): Promise<void> 
   const addresses = services.crypto.address;
   const crypto = connectCrypto({
     address: addresses,
+    logger,
     ...(tls === undefined ? {} : { tls, serverRole: "crypto" as const }),
   });
   let gateway: Gateway;

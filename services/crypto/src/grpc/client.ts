@@ -1,8 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
   type ChannelCredentials,
-  type Client,
-  type CallOptions as GrpcCallOptions,
   credentials as grpcCredentials,
   Metadata,
   type MethodDefinition,
@@ -16,6 +14,7 @@ import {
   KesError,
   KIND_METADATA_KEY,
   kindFromGrpc,
+  type Logger,
   type RequestOptions,
 } from "@kes/core";
 import { type ServiceRole, serverRoleCheck } from "@kes/keystore-service";
@@ -37,15 +36,16 @@ import {
   ListKeysRequestSchema,
 } from "@kes/proto";
 import { algorithmToProto, keyInfoFromProto, statusFromProto } from "./convert.js";
-import { clientPool, cryptoAddresses } from "./pool.js";
+import { ClientPool, cryptoAddresses, type Lookup, type PoolChannel, UNREACHABLE } from "./pool.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { CryptoSession, type SessionFallback } from "./session-client.js";
 import { loadTls, type ServiceTls } from "./tls.js";
 
 export interface ConnectCryptoOptions {
   /**
-   * host:port of a crypto service, or several (a list or comma-separated): calls go to them in
-   * turn, skipping any that is not connected while another is.
+   * host:port of a crypto service, or several (a list or comma-separated). A host name is
+   * looked up by the client, which keeps a channel per address it resolves to (pool.ts); calls
+   * go to all of them in turn, skipping any that is not connected while another is.
    */
   readonly address: string | readonly string[];
   /** Mutual TLS: our client certificate, and the CA that must have signed the server's. */
@@ -57,22 +57,32 @@ export interface ConnectCryptoOptions {
   readonly serverRole?: ServiceRole;
   /** Deadline of a call without its own `timeoutMs`. Default 10 s. */
   readonly timeoutMs?: number;
+  /** How often host names are looked up again. Default 10 s. */
+  readonly refreshMs?: number;
+  /** How host names are looked up. Default: node:dns lookup, every address. */
+  readonly lookup?: Lookup;
+  /** For address changes (info) and lookup failures (warn). Default: silent. */
+  readonly logger?: Logger;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const UNREACHABLE = "service unavailable: crypto service is not reachable";
 const REFUSED = "service unavailable: crypto service refused this gateway";
 const DEFINITION = grpcServiceDefinition(CryptoService);
 
 /**
  * A CryptoApi over gRPC: the gateway cannot tell it from the in-process service. Generate,
- * encrypt and decrypt ride one Session stream per channel (session-client.ts); everything
- * else is a unary call.
+ * encrypt and decrypt ride one Session stream per channel, so per crypto process
+ * (session-client.ts); everything else is a unary call. Both pick their channel the same way.
  */
 export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
-  const pool = clientPool(
+  const pool = new ClientPool<CryptoSession>(
     cryptoAddresses(options.address),
     channelCredentials(options.tls, options.serverRole),
+    {
+      ...(options.lookup && { lookup: options.lookup }),
+      ...(options.refreshMs !== undefined && { refreshMs: options.refreshMs }),
+      ...(options.logger && { logger: options.logger }),
+    },
   );
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
@@ -83,29 +93,41 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
   ): Promise<Res> {
     const signal = requestOptions?.signal;
     if (signal?.aborted) return Promise.reject(errors.timeout());
-    const callOptions: GrpcCallOptions = {
-      deadline: Date.now() + (requestOptions?.timeoutMs ?? defaultTimeoutMs),
-    };
+    const deadlineAt = Date.now() + (requestOptions?.timeoutMs ?? defaultTimeoutMs);
+    const ch = pool.pick();
+    if (ch !== undefined) return unary(ch, method, request, deadlineAt, signal);
+    return pool
+      .ready(deadlineAt, signal)
+      .then((c) => unary(c, method, request, deadlineAt, signal));
+  }
+
+  function unary<Req, Res>(
+    ch: PoolChannel<CryptoSession>,
+    method: MethodDefinition<Req, Res>,
+    request: Req,
+    deadlineAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Res> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const cancel = () => pending.cancel();
-      const pending = pool
-        .pick()
-        .makeUnaryRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          request,
-          new Metadata(),
-          callOptions,
-          (err, response) => {
-            settled = true;
-            signal?.removeEventListener("abort", cancel);
-            if (err) reject(fromServiceError(err));
-            else if (response === undefined) reject(errors.internal());
-            else resolve(response);
-          },
-        );
+      ch.calls++;
+      const pending = ch.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new Metadata(),
+        { deadline: deadlineAt },
+        (err, response) => {
+          settled = true;
+          pool.release(ch);
+          signal?.removeEventListener("abort", cancel);
+          if (err) reject(fromServiceError(err));
+          else if (response === undefined) reject(errors.internal());
+          else resolve(response);
+        },
+      );
       if (!settled) signal?.addEventListener("abort", cancel, { once: true });
     });
   }
@@ -127,16 +149,18 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
     },
     streamError: fromServiceError,
   };
-  // One session per channel, opened on first use.
-  const sessions = new Map<Client, CryptoSession>();
-  function session<R>(op: Parameters<CryptoSession["call"]>[0], o?: RequestOptions): Promise<R> {
-    const client = pool.pick();
-    let s = sessions.get(client);
-    if (s === undefined) {
-      s = new CryptoSession(client, fallback);
-      sessions.set(client, s);
-    }
-    return s.call<R>(op, Date.now() + (o?.timeoutMs ?? defaultTimeoutMs), o);
+  // One session per channel, opened on first use; the pool closes it with its channel.
+  type Op = Parameters<CryptoSession["call"]>[0];
+  function session<R>(op: Op, o?: RequestOptions): Promise<R> {
+    const deadlineAt = Date.now() + (o?.timeoutMs ?? defaultTimeoutMs);
+    const ch = pool.pick();
+    if (ch !== undefined) return sessionOf(ch).call<R>(op, deadlineAt, o);
+    // Only now is the caller's signal read (the gateway makes one only when asked).
+    return pool.ready(deadlineAt, o?.signal).then((c) => sessionOf(c).call<R>(op, deadlineAt, o));
+  }
+  function sessionOf(ch: PoolChannel<CryptoSession>): CryptoSession {
+    ch.session ??= new CryptoSession(ch.client, fallback);
+    return ch.session;
   }
 
   return {
@@ -202,7 +226,6 @@ export function connectCrypto(options: ConnectCryptoOptions): CryptoApi {
       return statusFromProto(response.status);
     },
     async close() {
-      for (const s of sessions.values()) s.close();
       pool.close();
     },
   };

@@ -64,6 +64,8 @@ export interface CryptoServer {
   readonly port: number;
   /** Calls answered so far (any outcome), for the shutdown log line and tests. */
   readonly calls: number;
+  /** Of `calls`, those that came over Session streams (the gateway's generate/encrypt/decrypt). */
+  readonly sessionCalls: number;
   /**
    * Stops accepting calls, lets running ones finish for `graceMs` (default 5 s), then cuts.
    * From the start, health answers NOT_SERVING and new calls UNAVAILABLE.
@@ -88,6 +90,7 @@ export async function serveCrypto(
   const gate: Gate = {
     draining: false,
     calls: 0,
+    sessionCalls: 0,
     allowedPeers: options.tls === undefined ? undefined : options.allowedPeers,
   };
 
@@ -114,6 +117,9 @@ export async function serveCrypto(
     port,
     get calls() {
       return gate.calls;
+    },
+    get sessionCalls() {
+      return gate.sessionCalls;
     },
     close(graceMs = 5000) {
       gate.draining = true;

@@ -113,6 +113,11 @@ export class CryptoSession {
     });
   }
 
+  /** No call in flight or waiting to be sent. */
+  get idle(): boolean {
+    return this.#pending.size === 0;
+  }
+
   close(): void {
     this.#closed = true;
     clearInterval(this.#ticker);

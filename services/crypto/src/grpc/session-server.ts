@@ -26,6 +26,8 @@ import {
 export interface Gate {
   draining: boolean;
   calls: number;
+  /** Of `calls`, those that came over Session streams (generate, encrypt, decrypt). */
+  sessionCalls: number;
   readonly allowedPeers: readonly ServiceRole[] | undefined;
 }
 
@@ -113,6 +115,7 @@ class Session {
   #receive(request: SessionRequest): void {
     for (const call of request.calls) {
       this.#gate.calls++;
+      this.#gate.sessionCalls++;
       if (this.#gate.draining) {
         this.#answer(errorResult(call.id, errors.serviceUnavailable(this.#shuttingDown)));
         continue;
