@@ -220,20 +220,59 @@ describe("graceful close", () => {
     }
   });
 
-  it("cuts requests still running when the grace period ends", async () => {
+  it("a slow create in flight at close gets its 200 before close() resolves (and crypto is closed)", async () => {
     const gw = await startTestGateway(pki);
     const entered = deferred();
+    let cryptoClosed = false;
+    let usedAfterClose = false;
+    gw.crypto.before = async (op) => {
+      if (op !== "createKey") return;
+      entered.resolve();
+      await new Promise((r) => setTimeout(r, 300));
+      usedAfterClose = cryptoClosed;
+    };
+    const inflight = [
+      h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/slow-h2" }),
+      h1request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/slow-h1" }),
+    ];
+    await entered.promise;
+    // What kes server and kes gateway do on SIGTERM: the gateway first, then what it calls.
+    await gw.gateway.close(10_000);
+    cryptoClosed = true;
+    const answers = await Promise.all(inflight);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    );
+    assert.equal(usedAfterClose, false, "a request used crypto after close() resolved");
+  });
+
+  it("answers requests still running when the grace period ends with 503, aborts them, then closes", async () => {
+    const gw = await startTestGateway(pki);
+    const entered: RequestOptions[] = [];
+    const signalled = deferred();
     await h2request(gw.port, pki.admin, { method: "POST", path: "/v1/key/create/k" });
     gw.crypto.before = async (op, options) => {
       if (op !== "describeKey") return;
-      entered.resolve();
+      if (options !== undefined) entered.push(options);
+      if (entered.length === 2) signalled.resolve();
       await untilAborted(options?.signal);
     };
-    const stuck = h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" });
-    stuck.catch(() => {});
-    await entered.promise;
+    const stuck = [
+      h2request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" }),
+      h1request(gw.port, pki.admin, { method: "GET", path: "/v1/key/describe/k" }),
+    ];
+    await signalled.promise;
     await gw.gateway.close(50);
-    await assert.rejects(stuck);
+    const answers = await Promise.all(stuck);
+    for (const answer of answers) {
+      assert.equal(answer.status, 503);
+      assert.equal(answer.body, '{"message":"service unavailable: the server is shutting down"}');
+    }
+    assert.ok(
+      entered.every((o) => o.signal?.aborted),
+      "the downstream calls were aborted",
+    );
   });
 });
 

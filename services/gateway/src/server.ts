@@ -78,7 +78,11 @@ export interface Gateway {
    * address and the keystore are not the gateway's to change (see the caller).
    */
   reload(config: KesConfig): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts the rest. */
+  /**
+   * Stops accepting, ends the /v1/log/* streams, lets in-flight requests finish for up to
+   * graceMs, then answers the rest 503 and cuts their connections. Resolves once every
+   * connection has ended: only then may the caller close what the requests use (crypto).
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -127,7 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let current = configure(fixed, config, options.auth);
   for (const warning of current.warnings) logger.warn(warning);
-  const serve = createPipeline(() => current.state);
+  const pipeline = createPipeline(() => current.state);
   const timeouts: ConnectionTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
 
   const server = createSecureServer({
@@ -146,11 +150,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!current.verifyIfGiven || socket.authorized) return;
     if (socket.getPeerCertificate()?.raw !== undefined) socket.destroy();
   });
-  const tracker = trackConnections(server, () => streams.end());
+  const tracker = trackConnections(server, {
+    closing: () => streams.end(),
+    graceOver: () => pipeline.cutOff(),
+  });
   const closing = () => tracker.closing;
   answerByProtocol(server, {
-    http2: (stream, headers) => serve(new H2Exchange(stream, headers)),
-    http1: (req, res) => serve(new H1Exchange(req, res, closing)),
+    http2: (stream, headers) => pipeline.serve(new H2Exchange(stream, headers)),
+    http1: (req, res) => pipeline.serve(new H1Exchange(req, res, closing)),
   });
   server.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
   server.on("sessionError", (err) => logger.debug({ err: err.message }, "HTTP/2 session error"));
@@ -288,8 +295,23 @@ interface ConnectionTracker {
   close(graceMs: number): Promise<void>;
 }
 
-/** `closing`: called when close() begins, after `closing` is set (the log streams end then). */
-function trackConnections(server: Http2SecureServer, closing: () => void): ConnectionTracker {
+/** How long the 503s written when the grace period ends get before the connections are cut. */
+const CUT_OFF_MS = 1_000;
+
+interface CloseHooks {
+  /** close() began (`closing` is set): the log streams end. */
+  readonly closing: () => void;
+  /** The grace period ended: requests still running are answered 503 now. */
+  readonly graceOver: () => void;
+}
+
+/**
+ * close(): stop accepting, let requests in flight finish and their connections end; when the
+ * grace period ends, answer what still runs with 503 and cut every connection left a moment
+ * later. Resolves once every connection is gone, so whatever the caller closes next (the
+ * crypto client, the keystore) is no longer used by a request that can still be answered.
+ */
+function trackConnections(server: Http2SecureServer, hooks: CloseHooks): ConnectionTracker {
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   server.on("connection", (socket: Socket) => {
@@ -300,17 +322,22 @@ function trackConnections(server: Http2SecureServer, closing: () => void): Conne
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  const cut = () => {
+    for (const session of sessions) session.destroy();
+    for (const socket of sockets) socket.destroy();
+  };
   let closed: Promise<void> | undefined;
   const tracker = {
     closing: false,
     close(graceMs: number): Promise<void> {
       if (closed !== undefined) return closed;
       tracker.closing = true;
-      closing();
+      hooks.closing();
       closed = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          for (const session of sessions) session.destroy();
-          for (const socket of sockets) socket.destroy();
+        let timer = setTimeout(() => {
+          hooks.graceOver();
+          timer = setTimeout(cut, CUT_OFF_MS);
+          timer.unref();
         }, graceMs);
         timer.unref();
         server.close(() => {

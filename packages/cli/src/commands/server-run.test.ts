@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createKesClient, KesApiError, type KesClient } from "@kes/client";
 import { type KesConfig, parseConfig } from "@kes/config";
-import { silentLogger } from "@kes/core";
+import { type KeyStore, silentLogger } from "@kes/core";
 import { createSelfSignedCertificate, generateApiKey } from "@kes/identity";
+import { createMemoryKeyStore, type KeyStoreServer, serveKeyStore } from "@kes/keystore-service";
 import { CliError } from "../errors.js";
 import { type RunningServer, startServer } from "./server-run.js";
 
@@ -123,6 +124,91 @@ keystore:
   it("refuses a malformed --addr before opening anything", async () => {
     await assert.rejects(start(await config(), "localhost"), (err: unknown) => {
       return err instanceof CliError && /address 'localhost': expected host:port/.test(err.message);
+    });
+  });
+
+  describe("SIGTERM with a create in flight on a slow keystore", () => {
+    /** A keystore plug-in (gRPC, h2c) whose create waits for `release` (or its deadline). */
+    async function slowKeystore() {
+      const store = createMemoryKeyStore();
+      let entered = () => {};
+      const creating = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow: KeyStore = {
+        kind: store.kind,
+        endpoint: store.endpoint,
+        create: async (name, value, options) => {
+          entered();
+          await Promise.race([
+            released,
+            new Promise((_, reject) =>
+              options?.signal?.addEventListener("abort", () => reject(options.signal?.reason)),
+            ),
+          ]);
+          return store.create(name, value, options);
+        },
+        get: (name, options) => store.get(name, options),
+        delete: (name, options) => store.delete(name, options),
+        list: (request, options) => store.list(request, options),
+        status: (options) => store.status(options),
+        close: () => store.close(),
+      };
+      const plugin = await serveKeyStore(slow);
+      return { plugin, creating, release };
+    }
+
+    const plugins: KeyStoreServer[] = [];
+    after(async () => {
+      for (const plugin of plugins) await plugin.close(100);
+    });
+
+    async function startOn(plugin: KeyStoreServer): Promise<KesClient> {
+      const server = await start(
+        await config("", `grpc:\n    endpoint: http://127.0.0.1:${plugin.port}`),
+      );
+      const client = createKesClient({
+        endpoint: `https://127.0.0.1:${server.gateway.port}`,
+        apiKey: admin.apiKey,
+        insecure: true,
+        retry: { retries: 0 }, // the answer as the server gave it
+      });
+      clients.push(client);
+      return client;
+    }
+
+    it("the create still gets its 200: the keystore is closed only after it", async () => {
+      const { plugin, creating, release } = await slowKeystore();
+      plugins.push(plugin);
+      const client = await startOn(plugin);
+      const server = running.at(-1) as RunningServer;
+      const created = client.createKey("in-flight");
+      await creating;
+      const closed = server.close(10_000);
+      setTimeout(release, 200);
+      await created;
+      await closed;
+    });
+
+    it("past the grace period the create gets a clean 503, not a 500 or 502 from the teardown", async () => {
+      const { plugin, creating } = await slowKeystore();
+      plugins.push(plugin);
+      const client = await startOn(plugin);
+      const server = running.at(-1) as RunningServer;
+      const created = client.createKey("in-flight");
+      created.catch(() => {});
+      await creating;
+      await server.close(100);
+      await assert.rejects(created, (err: unknown) => {
+        assert.ok(err instanceof KesApiError, String(err));
+        assert.equal(err.status, 503);
+        assert.equal(err.message, "service unavailable: the server is shutting down");
+        return true;
+      });
     });
   });
 

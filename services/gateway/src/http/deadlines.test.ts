@@ -8,7 +8,7 @@ function item(name: string, expired: string[]): Expiring {
     prevDeadline: undefined,
     nextDeadline: undefined,
     deadlines: undefined,
-    expire: () => expired.push(name),
+    expire: (shutdown) => expired.push(shutdown === true ? `${name} (shutdown)` : name),
   };
 }
 
@@ -57,6 +57,21 @@ describe("deadline lists", () => {
     deadlines.add(fast, 10, performance.now());
     await sleep(60);
     assert.deepEqual(expired.sort(), ["fast", "fast", "slow"]);
+  });
+
+  it("expireAll: every listed item of every list now, as cut short, and no timer left", async () => {
+    const expired: string[] = [];
+    const deadlines = new Deadlines();
+    const [a, b, c] = [item("a", expired), item("b", expired), item("c", expired)];
+    deadlines.add(a, 30, performance.now());
+    deadlines.add(b, 30, performance.now());
+    deadlines.add(c, 5_000, performance.now());
+    deadlines.remove(b);
+    deadlines.expireAll();
+    assert.deepEqual(expired, ["a (shutdown)", "c (shutdown)"]);
+    assert.equal(a.deadlines, undefined);
+    await sleep(60);
+    assert.deepEqual(expired, ["a (shutdown)", "c (shutdown)"], "nothing expires twice");
   });
 
   it("refuse a timeout that is not positive", () => {

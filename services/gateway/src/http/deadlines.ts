@@ -8,8 +8,11 @@
 
 /** Something with a deadline; the list owns the link fields. */
 export interface Expiring {
-  /** Called once, when the deadline passes while it is still in its list. */
-  expire(): void;
+  /**
+   * Called once, when the deadline passes while it is still in its list, or when the list is
+   * cut short (`shutdown`: the server's grace period ended).
+   */
+  expire(shutdown?: boolean): void;
   /** The deadline, ms on the monotonic clock (performance.now()). Set by the list. */
   deadlineAt: number;
   prevDeadline: Expiring | undefined;
@@ -58,6 +61,20 @@ export class DeadlineList {
     return this.#head === undefined;
   }
 
+  /** Expires every listed item now, as cut short (`expire(true)`), and disarms the timer. */
+  expireAll(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (let head = this.#head; head !== undefined; head = this.#head) {
+      this.remove(head);
+      try {
+        head.expire(true);
+      } catch {
+        // expire() handles its own errors; nothing can be done about one here
+      }
+    }
+  }
+
   #arm(ms: number): void {
     // Unref'd: an open connection keeps the process alive, a pending deadline alone must not.
     this.#timer = setTimeout(() => this.#fire(), Math.max(1, Math.ceil(ms)));
@@ -97,5 +114,10 @@ export class Deadlines {
 
   remove(item: Expiring): void {
     item.deadlines?.remove(item);
+  }
+
+  /** Every list's expireAll(). */
+  expireAll(): void {
+    for (const list of this.#lists.values()) list.expireAll();
   }
 }

@@ -18,6 +18,7 @@ const TIMED_OUT = Symbol("timeout");
 const CLIENT_GONE = Symbol("client gone");
 
 const NDJSON = "application/x-ndjson";
+const SHUTTING_DOWN = "service unavailable: the server is shutting down";
 
 /** What a request runs under: one route table and one Services, swapped whole on reload. */
 export interface GatewayState {
@@ -37,17 +38,32 @@ export interface GatewayState {
  * for it, and a deadline or a client that goes away ends the request from the outside (see
  * Call) instead of racing every step against a rejection.
  */
-export function createPipeline(current: () => GatewayState): (ex: HttpExchange) => void {
+export function createPipeline(current: () => GatewayState): Pipeline {
   const deadlines = new Deadlines();
-  return (ex) => {
-    // Read once: a reload during the request does not change the rules it runs under.
-    const { table, services } = current();
-    try {
-      handle(table, services, deadlines, ex);
-    } catch (err) {
-      pipelineFailed(services, ex, err);
-    }
+  return {
+    serve(ex) {
+      // Read once: a reload during the request does not change the rules it runs under.
+      const { table, services } = current();
+      try {
+        handle(table, services, deadlines, ex);
+      } catch (err) {
+        pipelineFailed(services, ex, err);
+      }
+    },
+    cutOff: () => deadlines.expireAll(),
   };
+}
+
+export interface Pipeline {
+  /** Answers one request. */
+  serve(ex: HttpExchange): void;
+  /**
+   * The shutdown grace period is over: every request still running is answered now with 503
+   * `service unavailable: the server is shutting down` (a streamed answer that began gets its
+   * final error line) and its downstream calls are aborted, before its connection is cut.
+   * Requests without a deadline (the /v1/log/* streams) are not among them.
+   */
+  cutOff(): void;
 }
 
 function pipelineFailed(services: Services, ex: HttpExchange, err: unknown): void {
@@ -185,10 +201,14 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
     return controller.signal;
   }
 
-  /** The deadline passed: 503, unless a streamed answer already began and ended itself. */
-  expire(): void {
+  /**
+   * The deadline passed, or the shutdown grace period ended: 503, unless a streamed answer
+   * already began and ended itself.
+   */
+  expire(shutdown = false): void {
     if (this.#end(TIMED_OUT)) return;
-    respondError(this.services, this.ex, errors.timeout(), this.route, this);
+    const err = shutdown ? errors.serviceUnavailable(SHUTTING_DOWN) : errors.timeout();
+    respondError(this.services, this.ex, err, this.route, this);
   }
 
   /** The status is out: observed now (metrics, audit). */
