@@ -57,12 +57,26 @@ async function waitForGateway(stack: ComposeStack, hostPort: number): Promise<vo
   await waitUntilAnswers(`https://127.0.0.1:${stack.hostPort(hostPort)}`, await clientOf(stack));
 }
 
-/** The `calls` a crypto container logged when it stopped. */
-function callsServed(output: string): number {
+/** The calls a crypto container logged when it stopped: all, and those over Session streams. */
+function callsServed(output: string): { calls: number; sessionCalls: number } {
   const line = output.split("\n").find((l) => l.includes('"msg":"stopped"'));
-  const calls = line === undefined ? undefined : (JSON.parse(line) as { calls?: unknown }).calls;
-  assert.equal(typeof calls, "number", `no stop line with calls:\n${output}`);
-  return calls as number;
+  const summary = line === undefined ? {} : (JSON.parse(line) as Record<string, unknown>);
+  const { calls, sessionCalls } = summary;
+  assert.ok(
+    typeof calls === "number" && typeof sessionCalls === "number",
+    `no stop line with calls and sessionCalls:\n${output}`,
+  );
+  return { calls, sessionCalls };
+}
+
+/** The crypto addresses a gateway logged for `address` (the last resolution). */
+function resolvedTargets(output: string, address: string): string[] | undefined {
+  const resolved = output
+    .split("\n")
+    .filter((l) => l.includes('"msg":"crypto service address resolved"'))
+    .map((l) => JSON.parse(l) as { address?: string; targets?: string[] })
+    .filter((l) => l.address === address);
+  return resolved.at(-1)?.targets;
 }
 
 /** Every container stopped by `down` exits 0 on SIGTERM (its command got the signal). */
@@ -160,34 +174,46 @@ describe("docker compose, as local processes: the guide's flow through the gatew
       }
     });
 
-    it("down: every container ends cleanly on SIGTERM, and both crypto containers served", async () => {
-      // More traffic through both gateways: "crypto" resolves to two containers, and each
-      // gateway's channel balances its unary calls (creating keys) over both. (Generate,
-      // encrypt and decrypt share one stream per channel, which stays with one container.)
+    it("each gateway resolved crypto to both containers", () => {
+      const crypto = stack.containersOf("crypto").map((c) => `${c.ip}:7002`);
+      assert.equal(crypto.length, 2);
+      for (const name of ["gateway-1", "gateway-2"]) {
+        const targets = resolvedTargets(stack.container(name).output, "crypto:7002");
+        assert.deepEqual([...(targets ?? [])].sort(), [...crypto].sort(), name);
+      }
+    });
+
+    it("down: every container ends cleanly on SIGTERM, and one gateway's generate and decrypt reached both crypto containers", async () => {
+      // "crypto" resolves to two containers: the gateway keeps a channel, and a Session stream
+      // (generate, encrypt, decrypt), per container and sends its calls to both in turn. Only
+      // through 7373: with one stream per gateway, all 40 would have gone to one container.
       const client = await clientOf(stack);
-      for (const port of [7373, 7374]) {
-        const c = createKesClient({
-          endpoint: `https://127.0.0.1:${stack.hostPort(port)}`,
-          certPem: client.certPem,
-          keyPem: client.keyPem,
-          insecure: true,
-          retry: { retries: 0 },
-        });
-        try {
-          for (let i = 0; i < 4; i++) {
-            await c.createKey(`my-app-spread-${port}-${i}`);
-            await c.generate("my-app-key");
-          }
-        } finally {
-          await c.close();
+      const c = createKesClient({
+        endpoint: `https://127.0.0.1:${stack.hostPort(7373)}`,
+        certPem: client.certPem,
+        keyPem: client.keyPem,
+        insecure: true,
+        retry: { retries: 0 },
+      });
+      try {
+        const keys = [];
+        for (let i = 0; i < 20; i++) keys.push(await c.generate("my-app-key"));
+        for (const key of keys) {
+          const plaintext = await c.decrypt("my-app-key", key.ciphertext);
+          assert.deepEqual(Buffer.from(plaintext), Buffer.from(key.plaintext));
         }
+        // Unary calls (creating keys) go round robin over the same channels.
+        for (let i = 0; i < 4; i++) await c.createKey(`my-app-spread-${i}`);
+      } finally {
+        await c.close();
       }
       const ends = await stack.down();
       assertCleanExits(ends);
-      const calls = ["crypto-1", "crypto-2"].map((n) => callsServed(stack.container(n).output));
+      const served = ["crypto-1", "crypto-2"].map((n) => callsServed(stack.container(n).output));
+      // Before these 40, two session calls had been made (derive, decrypt) in all.
       assert.ok(
-        calls.every((n) => n > 0),
-        `each crypto container answered calls: ${calls.join(", ")}`,
+        served.every((s) => s.sessionCalls >= 10 && s.calls > s.sessionCalls),
+        `each crypto container answered session and unary calls: ${JSON.stringify(served)}`,
       );
     });
   });
