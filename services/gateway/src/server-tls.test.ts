@@ -3,8 +3,15 @@ import { connect } from "node:http2";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { createLogger } from "@kes/core";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { h1request, h2request, handshake, type TestResponse } from "./testing/client.js";
+import {
+  type ClientCert,
+  h1request,
+  h2request,
+  handshake,
+  type TestResponse,
+} from "./testing/client.js";
 import { startTestGateway, type TestGateway, testConfig } from "./testing/harness.js";
 
 /** Client certificates: which are accepted, who they identify, and the 2023 400s. */
@@ -134,6 +141,7 @@ describe("client certificates with auth off", () => {
 describe("client certificates with auth on", () => {
   let pki: TestPki;
   let gw: TestGateway;
+  const logLines: string[] = [];
 
   before(async () => {
     pki = await makeTestPki();
@@ -141,7 +149,11 @@ describe("client certificates with auth on", () => {
       admin: pki.caSigned.identity,
       ca: join(pki.dir, "ca.crt"),
     });
-    gw = await startTestGateway(pki, { config, auth: "on" });
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (line: string) => logLines.push(line) },
+    });
+    gw = await startTestGateway(pki, { config, auth: "on", extra: { logger } });
   });
   after(async () => {
     await gw?.close();
@@ -163,5 +175,57 @@ describe("client certificates with auth on", () => {
     await assert.rejects(handshake(gw.port, pki.stranger));
     await assert.rejects(handshake(gw.port, undefined));
     assert.match(await handshake(gw.port, pki.caSigned), /^HTTP\/1\.1 200/);
+    for (const cert of [pki.stranger, undefined]) {
+      await assert.rejects(h2request(gw.port, cert, { method: "GET", path: "/version" }));
+    }
+  });
+
+  it("a refused certificate is one warn line (address and reason, no certificate) per IP per 10 s", async () => {
+    logLines.length = 0;
+    for (let i = 0; i < 3; i++)
+      await assert.rejects(refusedFrom(gw.port, "127.0.0.2", pki.stranger));
+    await assert.rejects(refusedFrom(gw.port, "127.0.0.3", undefined));
+    const refusals = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry["msg"] === "client certificate refused");
+    assert.deepEqual(
+      refusals.map((r) => [r["level"], r["remote"], r["reason"]]),
+      [
+        [40, "127.0.0.2", "DEPTH_ZERO_SELF_SIGNED_CERT"],
+        [40, "127.0.0.3", "no client certificate"],
+      ],
+    );
+    assert.equal(refusals[1]?.["unlogged"], 2, "the next line counts the two left out");
+    const text = logLines.join("");
+    assert.doesNotMatch(text, /BEGIN CERTIFICATE|stranger/);
   });
 });
+
+/** A TLS connection from `localAddress` that asks for /version; rejects when refused. */
+function refusedFrom(
+  port: number,
+  localAddress: string,
+  cert: ClientCert | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // tls.connect passes localAddress on to net.connect; its typings leave it out.
+    const options: ConnectionOptions & { localAddress: string } = {
+      host: "127.0.0.1",
+      port,
+      localAddress,
+      servername: "localhost",
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+      ...(cert === undefined ? {} : { cert: cert.certPem, key: cert.keyPem }),
+    };
+    const socket = tlsConnect(options);
+    socket.setTimeout(10_000, () => socket.destroy(new Error("no answer, no refusal")));
+    socket.on("secureConnect", () => socket.write("GET /version HTTP/1.1\r\nHost: x\r\n\r\n"));
+    socket.on("data", () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => reject(new Error("refused")));
+  });
+}

@@ -16,6 +16,7 @@ import { createRouteTable } from "./http/route-table.js";
 import type { Route, Services, VersionInfo } from "./http/types.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { compilePolicies } from "./policy.js";
+import { createRefusalLog } from "./refusal-log.js";
 import { ROUTES } from "./routes.js";
 import { loadServerTls, type ServerTls } from "./tls.js";
 
@@ -138,17 +139,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...secureContextOptions(tls),
     allowHTTP1: true,
     // Every client must present a certificate unless an API skips authentication;
-    // "off" accepts any (identity + policy still apply).
+    // "off" accepts any (identity + policy still apply). With "on" the certificate is checked
+    // on 'secureConnection' below, not by Node at the handshake: there the refusal can be
+    // logged with the client's address (Node's own check loses it).
     requestCert: true,
-    rejectUnauthorized: current.verifyAtHandshake,
+    rejectUnauthorized: false,
     handshakeTimeout: timeouts.handshakeMs,
     settings: { maxConcurrentStreams: 250 },
   });
-  // With auth on and an API that needs no certificate, a certificate is optional but, when
-  // given, must verify (Go's VerifyClientCertIfGiven); Node can only check that afterwards.
+  // With auth on a certificate must verify (Go's RequireAndVerifyClientCert); with an API that
+  // needs no certificate, it is optional but, when given, must verify (VerifyClientCertIfGiven).
+  // This listener runs right after Node's HTTP/2 one set the connection up and before any of
+  // its data is read, as Node's own rejectUnauthorized check would.
+  const refusals = createRefusalLog(logger);
   server.on("secureConnection", (socket: TLSSocket) => {
-    if (!current.verifyIfGiven || socket.authorized) return;
-    if (socket.getPeerCertificate()?.raw !== undefined) socket.destroy();
+    if (current.auth === "off" || socket.authorized) return;
+    const given = socket.getPeerCertificate()?.raw !== undefined;
+    if (!given && current.verifyIfGiven) return;
+    refusals(
+      socket.remoteAddress,
+      given ? String(socket.authorizationError ?? "not verified") : "no client certificate",
+    );
+    socket.destroy();
   });
   const tracker = trackConnections(server, {
     closing: () => streams.end(),
@@ -183,8 +195,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Validates the new material too; until here nothing has changed.
     server.setSecureContext(secureContextOptions(nextTls));
     current = configured;
-    (server as unknown as { rejectUnauthorized: boolean }).rejectUnauthorized =
-      configured.verifyAtHandshake;
     streams.setAuditToStdout(next.log.audit);
     for (const warning of configured.warnings) logger.warn(warning);
     logger.info({ auth: configured.auth }, "config reloaded");
@@ -214,7 +224,7 @@ interface Fixed extends Omit<Services, "policies" | "routes"> {
 interface Configured {
   readonly state: GatewayState;
   readonly auth: "on" | "off";
-  readonly verifyAtHandshake: boolean;
+  /** Auth on, but some API skips authentication: a certificate is optional (verified if given). */
   readonly verifyIfGiven: boolean;
   readonly warnings: readonly string[];
 }
@@ -231,7 +241,6 @@ function configure(
   return {
     state: { table: createRouteTable(api.routes), services },
     auth,
-    verifyAtHandshake: auth === "on" && !api.anySkipAuth,
     verifyIfGiven: auth === "on" && api.anySkipAuth,
     warnings: api.warnings,
   };
