@@ -4,4 +4,5 @@ export * from "./errors.js";
 export * from "./glob.js";
 export * from "./keystore.js";
 export * from "./log.js";
+export * from "./log-limiter.js";
 export * from "./names.js";

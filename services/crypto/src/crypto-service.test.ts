@@ -344,6 +344,23 @@ describe("keystore failures", () => {
         assert.match(log, new RegExp(`"op":"${op}"`));
       assert.match(log, /keystore operation failed/);
       assert.match(log, /vault: connection refused/);
+      // One warn line per failure: operation, key, the keystore's message; no stack.
+      const failed = log
+        .split("\n")
+        .filter((l) => l.includes("keystore operation failed"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        failed.map((f) => [f["level"], f["op"], f["name"] ?? f["prefix"], f["error"]]),
+        [
+          [40, "create", "k", "vault: connection refused"],
+          [40, "get", "exists", "vault: connection refused"],
+          [40, "delete", "exists", "vault: connection refused"],
+          [40, "list", "", "vault: connection refused"],
+        ],
+        "the second create (import) and the second get (describe) are repeats within 10 s",
+      );
+      assert.doesNotMatch(log, /"stack"/);
+      assert.doesNotMatch(log, /"level":50/);
     });
   }
 
@@ -357,6 +374,7 @@ describe("keystore failures", () => {
       kesError("keystore_failure", "bad gateway: failed to access key"),
     );
     assert.match(lines(), /stored key bytes are not 32 bytes/);
+    assert.match(lines(), /"name":"broken".*"stored key is malformed"/);
     assert.ok(!lines().includes(material), "key material must not reach the log");
   });
 

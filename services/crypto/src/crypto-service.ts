@@ -3,6 +3,7 @@ import type { CacheConfig } from "@kes/config";
 import {
   type CiphertextItem,
   type CryptoApi,
+  createLogLimiter,
   type DataKey,
   errors,
   type ImportedKey,
@@ -68,17 +69,33 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
   const logger = options.logger ?? silentLogger();
   const fallbackMs = options.keystoreTimeoutMs ?? DEFAULT_KEYSTORE_TIMEOUT_MS;
 
-  /** `signal`: the deadline the call ran under; only when it fired is the error a timeout. */
-  function keystoreError(op: KeyStoreOp, err: unknown, signal: AbortSignal): unknown {
+  // An outage fails every request the same way: one line per operation and error per 10 s.
+  const limit = createLogLimiter();
+
+  /**
+   * `signal`: the deadline the call ran under; only when it fired is the error a timeout.
+   * `name`: the key's (for list, the prefix). A failure is one warn line with the operation,
+   * the key's name and the keystore's message, no stack: it is the keystore's failure, not ours.
+   */
+  function keystoreError(op: KeyStoreOp, name: string, err: unknown, signal: AbortSignal): unknown {
     if (isKesError(err) && PASS_THROUGH.has(err.kind)) return err;
-    if (signal.aborted) {
-      // Like KES's 15 s handler timeout: the client gets 503 and may retry.
-      logger.warn({ op, backend: keystore.kind }, "keystore operation timed out");
-      return errors.timeout();
+    const timedOut = signal.aborted;
+    // The keystore contract keeps key material out of its errors, so the message may be logged.
+    const error = timedOut ? undefined : err instanceof Error ? err.message : String(err);
+    const unlogged = limit(`${op} ${error ?? "timeout"}`);
+    if (unlogged !== undefined) {
+      const fields = {
+        op,
+        // "name", not "key": the logger redacts fields called key (key material).
+        [op === "list" ? "prefix" : "name"]: name,
+        backend: keystore.kind,
+        ...(error === undefined ? {} : { error }),
+        ...(unlogged > 0 ? { unlogged } : {}),
+      };
+      logger.warn(fields, timedOut ? "keystore operation timed out" : "keystore operation failed");
     }
-    // The keystore contract keeps key material out of its errors, so the cause may be logged.
-    logger.error({ op, backend: keystore.kind, err }, "keystore operation failed");
-    return keystoreOpFailure(op, err);
+    // Like KES's 15 s handler timeout: the client gets 503 and may retry.
+    return timedOut ? errors.timeout() : keystoreOpFailure(op, err);
   }
 
   // The shared load of a cache miss runs under its own deadline, not one caller's: several
@@ -89,7 +106,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     try {
       value = await abortable(keystore.get(name, { signal: call.signal }), call.signal);
     } catch (err) {
-      throw keystoreError("get", err, call.signal);
+      throw keystoreError("get", name, err, call.signal);
     } finally {
       call.release();
     }
@@ -97,7 +114,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
       return toMasterKey(parseStoredKey(value));
     } catch (err) {
       const reason = err instanceof FormatError ? err.message : "unreadable";
-      logger.error({ op: "get", backend: keystore.kind, reason }, "stored key is malformed");
+      logger.error({ op: "get", name, backend: keystore.kind, reason }, "stored key is malformed");
       throw keystoreOpFailure("get", err);
     }
   }
@@ -143,7 +160,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
     try {
       await abortable(keystore.create(name, value, { signal: call.signal }), call.signal);
     } catch (err) {
-      throw keystoreError("create", err, call.signal);
+      throw keystoreError("create", name, err, call.signal);
     } finally {
       call.release();
     }
@@ -200,7 +217,8 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
       try {
         await abortable(keystore.delete(name, { signal: call.signal }), call.signal);
       } catch (err) {
-        if (!isKesError(err, "key_not_found")) throw keystoreError("delete", err, call.signal);
+        if (!isKesError(err, "key_not_found"))
+          throw keystoreError("delete", name, err, call.signal);
       } finally {
         call.release();
         cache.evict(name); // a load that raced the delete must not survive it
@@ -212,7 +230,7 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
       try {
         return await abortable(keystore.list(request, { signal: call.signal }), call.signal);
       } catch (err) {
-        throw keystoreError("list", err, call.signal);
+        throw keystoreError("list", request.prefix, err, call.signal);
       } finally {
         call.release();
       }
@@ -255,7 +273,10 @@ export function createCryptoService(options: CryptoServiceOptions): CryptoServic
       try {
         return await abortable(keystore.status({ signal: call.signal }), call.signal);
       } catch (err) {
-        logger.warn({ backend: keystore.kind, err }, "keystore status probe failed");
+        const error = err instanceof Error ? err.message : String(err);
+        if (limit(`status ${error}`) !== undefined) {
+          logger.warn({ backend: keystore.kind, error }, "keystore status probe failed");
+        }
         return {
           reachable: false,
           latencyMs: Math.round(performance.now() - started),

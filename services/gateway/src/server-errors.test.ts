@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { errors, keystoreOpFailure } from "@kes/core";
+import { createLogger, errors, keystoreOpFailure } from "@kes/core";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
 import { h1request, h2request, type RequestSpec, type TestResponse } from "./testing/client.js";
 import { startTestGateway, type TestGateway } from "./testing/harness.js";
@@ -28,9 +28,15 @@ describe("gateway errors", () => {
     assert.equal(res.status, 200);
   };
 
+  const logLines: string[] = [];
+
   before(async () => {
     pki = await makeTestPki();
-    gw = await startTestGateway(pki);
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (line: string) => logLines.push(line) },
+    });
+    gw = await startTestGateway(pki, { extra: { logger } });
     await post("/v1/key/create/key");
   });
   after(async () => {
@@ -226,12 +232,23 @@ describe("gateway errors", () => {
       if (op === "deleteKey") throw errors.serviceUnavailable();
     };
     try {
+      logLines.length = 0;
       assertError(await post("/v1/key/create/k9"), 502, "bad gateway: failed to create key");
       const res = await admin({ method: "GET", path: "/v1/key/describe/key" });
       assertError(res, 500, "internal server error");
       assert.doesNotMatch(res.body, /secret|var/);
       const del = await admin({ method: "DELETE", path: "/v1/key/delete/key" });
       assertError(del, 503, "service unavailable: try again later");
+      // The keystore failure was logged where it happened (crypto service); the gateway logs
+      // the failures it is the first to see.
+      const logged = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        logged.map((l) => [l["level"], l["msg"], l["status"]]),
+        [
+          [50, "request failed", 500],
+          [40, "request failed", 503],
+        ],
+      );
     } finally {
       gw.crypto.before = undefined;
     }

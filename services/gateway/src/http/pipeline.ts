@@ -1,4 +1,4 @@
-import { errors, type RequestOptions, validateName, validatePattern } from "@kes/core";
+import { errors, isKesError, type RequestOptions, validateName, validatePattern } from "@kes/core";
 import type { EventSource } from "../events/streams.js";
 import { peerIdentity } from "../peer.js";
 import { type Interruptible, readBody } from "./body.js";
@@ -434,7 +434,10 @@ function respondError(
     const path = parseTargetQuietly(ex.url);
     const context = { method: ex.method, path, route: route?.path, status: reply.status };
     if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
-    else services.logger.warn({ ...context, reason: reply.message }, "request failed");
+    // A keystore failure was logged where it happened, with its key and cause (crypto service).
+    else if (!isKesError(err, "keystore_failure")) {
+      services.logger.warn({ ...context, reason: reply.message }, "request failed");
+    }
     // The error stream gets what the client got, never the internal cause.
     services.streams.errorEvent(`${ex.method} ${path ?? "?"}: ${reply.status} ${reply.message}`);
   }

@@ -13,38 +13,40 @@ export function keyStoreServiceImpl(
   store: KeyStore,
   log: Logger,
 ): ServiceImpl<typeof KeyStoreService> {
-  async function run<T>(rpc: string, work: () => Promise<T>): Promise<T> {
+  /** `name`: the key the call is about, for the log line of a failure. */
+  async function run<T>(rpc: string, name: string | undefined, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      throw toConnectError(err, rpc, log);
+      throw toConnectError(err, rpc, log, name);
     }
   }
   const call = (ctx: HandlerContext) => ({ signal: ctx.signal });
 
   return {
     create: (req, ctx) =>
-      run("Create", async () => {
+      run("Create", req.name, async () => {
         validateName(req.name);
         checkValue(req.value);
         await store.create(req.name, req.value, call(ctx));
         return {};
       }),
     get: (req, ctx) =>
-      run("Get", async () => {
+      run("Get", req.name, async () => {
         validateName(req.name);
         return { value: await store.get(req.name, call(ctx)) };
       }),
     delete: (req, ctx) =>
-      run("Delete", async () => {
+      run("Delete", req.name, async () => {
         validateName(req.name);
         await store.delete(req.name, call(ctx));
         return {};
       }),
     list: (req, ctx) =>
-      run("List", async () =>
+      run("List", undefined, async () =>
         listPageToProto(await store.list(listRequestFromProto(req), call(ctx))),
       ),
-    status: (_req, ctx) => run("Status", async () => statusToProto(await store.status(call(ctx)))),
+    status: (_req, ctx) =>
+      run("Status", undefined, async () => statusToProto(await store.status(call(ctx)))),
   };
 }

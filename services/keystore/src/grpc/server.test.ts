@@ -59,6 +59,22 @@ describe("keystore service: error mapping", () => {
     });
   }
 
+  it("logs a backend failure as one warn line: the call, the key's name, the message, no stack", async () => {
+    failWith = errors.keystoreFailure("backend down");
+    const before = log.lines().length;
+    await codeOf(grpcClient(server).get({ name: "my-key" }));
+    const logged = log
+      .lines()
+      .slice(before)
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      logged.map((l) => [l["level"], l["msg"], l["rpc"], l["name"], l["error"], l["err"]]),
+      [[40, "keystore backend failure", "Get", "my-key", "backend down", undefined]],
+    );
+  });
+
   it("answers anything unexpected with INTERNAL and a generic message, and logs it", async () => {
     failWith = new TypeError("boom at /internal/path/of/the/server");
     const err = await codeOf(grpcClient(server).get({ name: "k" }));

@@ -240,7 +240,9 @@ export class CipherTrustKeyStore implements KeyStore {
       if (err instanceof TransportError) {
         if (err.kind === "closed" || this.#closed)
           throw errors.keystoreFailure("CipherTrust keystore: closed");
-        this.#log.warn(
+        // The failure carries this message up to whoever logs it once (the keystore service,
+        // or the crypto service in kes server); a warn line here would repeat it.
+        this.#log.debug(
           { op, kind: err.kind, error: err.message },
           "CipherTrust Manager request failed",
         );
