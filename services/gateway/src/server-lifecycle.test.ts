@@ -277,12 +277,24 @@ describe("graceful close", () => {
 });
 
 /** A GET over HTTP/1.1 through a keep-alive agent (the connection stays open for reuse). */
-function keepAliveGet(
+async function keepAliveGet(
   agent: Agent,
   port: number,
   cert: ClientCert,
   path: string,
 ): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  const res = await streamingGet(agent, port, cert, path);
+  await res.ended;
+  return { status: res.status, headers: res.headers };
+}
+
+/** A GET over HTTP/1.1 that resolves once the head is in; `ended` once the body is complete. */
+function streamingGet(
+  agent: Agent,
+  port: number,
+  cert: ClientCert,
+  path: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; ended: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const options = {
       host: "127.0.0.1",
@@ -297,43 +309,15 @@ function keepAliveGet(
     };
     const req = request(options, (res) => {
       res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** A GET over HTTP/1.1 that resolves once the head is in; `ended` once the body is complete. */
-function streamingGet(
-  agent: Agent,
-  port: number,
-  cert: ClientCert,
-  path: string,
-): Promise<{ status: number; ended: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      host: "127.0.0.1",
-      port,
-      path,
-      agent,
-      rejectUnauthorized: false,
-      ALPNProtocols: ["http/1.1"],
-      cert: cert.certPem,
-      key: cert.keyPem,
-    };
-    const req = request(options, (res) => {
-      res.resume();
       const ended = new Promise<void>((done, fail) => {
         res.on("end", done);
         res.on("aborted", () => fail(new Error("the response was cut")));
         res.on("error", fail);
       });
       ended.catch(() => {});
-      resolve({ status: res.statusCode ?? 0, ended });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, ended });
     });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
     req.end();
   });
