@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { createKesClient, type KesClient, type KesClientOptions } from "@kes/client";
 import { isKesError } from "@kes/core";
 import type { PemBlock } from "@kes/identity";
-import { toCliError } from "./client-errors.js";
+import { type ServerSource, toCliError } from "./client-errors.js";
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
 
@@ -143,6 +143,12 @@ function parseCertificate(
   }
 }
 
+/** Which setting names the server: -s/--server, else KES_SERVER, else the default. */
+export function serverSource(flags: ConnectionFlags, io: CliIo): ServerSource {
+  if (flags.server !== undefined) return "--server";
+  return value(io.env, "KES_SERVER") === undefined ? "default" : "KES_SERVER";
+}
+
 /** The client options `kes` commands use: env + flags, credentials loaded. */
 export async function clientOptions(flags: ConnectionFlags, io: CliIo): Promise<KesClientOptions> {
   const endpoint = flags.server ?? value(io.env, "KES_SERVER") ?? DEFAULT_SERVER;
@@ -167,7 +173,7 @@ export async function withClient<T>(
   try {
     return await fn(client);
   } catch (err) {
-    throw toCliError(err);
+    throw toCliError(err, serverSource(flags, io));
   } finally {
     await client.close();
   }

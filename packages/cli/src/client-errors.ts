@@ -25,13 +25,32 @@ function networkMessage(err: KesNetworkError): string {
   }
 }
 
+/** Where the CLI took the server address from, for hints that name the setting. */
+export type ServerSource = "--server" | "KES_SERVER" | "default";
+
+/** A hint for an answer without a KES error message: the address may not be a KES server. */
+function notKesHint(endpoint: string, source: ServerSource): string {
+  switch (source) {
+    case "--server":
+      return `is --server ${endpoint} a KES server?`;
+    case "KES_SERVER":
+      return `is KES_SERVER=${endpoint} a KES server?`;
+    default:
+      return `is ${endpoint} (the default, KES_SERVER is not set) a KES server?`;
+  }
+}
+
 /**
  * Client failures as the CLI prints them. A server error is its own message (`key already
- * exists`), exactly as KES sent it; network errors say what to check.
+ * exists`), exactly as KES sent it; network errors say what to check, and so does an answer
+ * without any KES error message (`source`: where the server address came from).
  */
-export function toCliError(err: unknown): unknown {
+export function toCliError(err: unknown, source: ServerSource = "KES_SERVER"): unknown {
   if (err instanceof CliError) return err;
-  if (err instanceof KesApiError) return new CliError(err.message);
+  if (err instanceof KesApiError) {
+    if (!err.withoutMessage) return new CliError(err.message);
+    return new CliError(`${err.message} (${notKesHint(err.endpoint, source)})`);
+  }
   if (err instanceof KesNetworkError) return new CliError(networkMessage(err));
   if (err instanceof KesProtocolError) return new CliError(err.message);
   if (isKesError(err, "invalid_argument")) return new CliError(err.message);

@@ -47,18 +47,28 @@ async function programFor(argv: readonly string[]): Promise<Command> {
  * failed write as an 'error' event, which unhandled would end the process with a stack trace
  * and status 1. Later writes to the closed stream are dropped; the command ends as it would
  * have (a long-running one also learns of it through its interrupt: see interrupt.ts).
+ * Any other failed write (`> /dev/full`: ENOSPC) loses output: one line on stderr (when it is
+ * not stderr that failed) and status 1 at once.
  */
-export function ignoreClosedPipes(streams: readonly NodeJS.WritableStream[]): void {
+export function guardOutput(
+  streams: readonly NodeJS.WritableStream[],
+  stderr: NodeJS.WritableStream = process.stderr,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  let failed = false;
   for (const stream of streams) {
     stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EPIPE") throw err;
+      if (err.code === "EPIPE" || failed) return;
+      failed = true;
+      if (stream !== stderr) stderr.write(`Error: cannot write output: ${err.message}\n`);
+      exit(1);
     });
   }
 }
 
 /** Runs the CLI; failures print "Error: <message>" on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
-  ignoreClosedPipes([process.stdout, process.stderr]);
+  guardOutput([process.stdout, process.stderr]);
   const program = await programFor(argv);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -549,6 +549,48 @@ describe("KES client list and errors", () => {
     }
   });
 
+  it("says where a redirect went, and when an answer has no error text", async () => {
+    const server = await serve((req) => {
+      if (req.path.includes("moved")) {
+        return {
+          status: 301,
+          headers: { location: "/v1/key/create/x", "content-type": "text/html" },
+          body: '<a href="/v1/key/create/x">Moved Permanently</a>.\n',
+        };
+      }
+      if (req.path.includes("nowhere")) return { status: 307 };
+      if (req.path.includes("teapot")) return { status: 599, body: "  \n" };
+      return { status: 404 };
+    });
+    const c = client(server.endpoint);
+    const cases: [string, number, string, boolean][] = [
+      [
+        "..%2Fmoved",
+        301,
+        "the server redirected POST /v1/key/create/..%2Fmoved to /v1/key/create/x " +
+          "(301 Moved Permanently) instead of answering it",
+        false,
+      ],
+      [
+        "nowhere",
+        307,
+        "the server redirected POST /v1/key/create/nowhere to nowhere (no Location header) " +
+          "(307 Temporary Redirect) instead of answering it",
+        false,
+      ],
+      ["empty", 404, "the server answered 404 Not Found without a KES error message", true],
+      ["teapot", 599, "the server answered 599 without a KES error message", true],
+    ];
+    for (const [name, status, message, withoutMessage] of cases) {
+      const err = await c.createKey(decodeURIComponent(name)).catch((e: unknown) => e);
+      assert.ok(err instanceof KesApiError, name);
+      assert.equal(err.status, status, name);
+      assert.equal(err.message, message, name);
+      assert.equal(err.withoutMessage, withoutMessage, name);
+      assert.equal(err.kind, undefined, name);
+    }
+  });
+
   it("rejects malformed and oversized success bodies", async () => {
     const server = await serve((req) =>
       req.path.startsWith("/v1/key/decrypt/")

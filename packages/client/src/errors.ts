@@ -21,21 +21,29 @@ export function kindOfApiError(status: number, message: string): ErrorKind | und
 
 /**
  * The server answered with a status other than 200. `message` is the server's own text: the
- * `message` field of a JSON error body, or the body text otherwise.
+ * `message` field of a JSON error body, or the body text otherwise; for a redirect, or an
+ * answer without any text, the client says what happened.
  */
 export class KesApiError extends Error {
   override readonly name = "KesApiError";
   /** The KES error this is, when the message is one of KES's fixed texts. */
   readonly kind: ErrorKind | undefined;
+  /**
+   * The answer carried no error text (no KES message, empty body), so `message` is the
+   * client's description of the status: likely not a KES server at all.
+   */
+  readonly withoutMessage: boolean;
 
   constructor(
     readonly status: number,
     message: string,
     /** The server that answered. */
     readonly endpoint: string,
+    options?: { readonly withoutMessage?: boolean },
   ) {
     super(message);
-    this.kind = kindOfApiError(status, message);
+    this.withoutMessage = options?.withoutMessage === true;
+    this.kind = this.withoutMessage ? undefined : kindOfApiError(status, message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { Readable } from "node:stream";
 import type { Deadline } from "./deadline.js";
 import { KesApiError, KesNetworkError, KesProtocolError } from "./errors.js";
@@ -17,6 +18,8 @@ export class KesResponse {
     readonly headers: Readonly<Record<string, string>>,
     private readonly body: Readable,
     private readonly deadline: Deadline,
+    /** The request this answers, for messages about it. */
+    readonly request: { readonly method: string; readonly path: string },
   ) {}
 
   /** The media type without parameters, lower-cased ("" when absent). */
@@ -104,8 +107,23 @@ export class KesResponse {
     }
   }
 
-  /** The error a non-200 answer stands for: the server's `message`, or its body text. */
+  /**
+   * The error a non-200 answer stands for: the server's `message`, or its body text. KES never
+   * redirects, so a 3xx says where the server sent the request; an answer without any text
+   * says so (`withoutMessage`), as a server that is not KES answers unknown paths.
+   */
   async apiError(): Promise<KesApiError> {
+    if (this.status >= 300 && this.status < 400) {
+      await this.discard();
+      const location = this.headers.location?.trim() || "nowhere (no Location header)";
+      const { method, path } = this.request;
+      return new KesApiError(
+        this.status,
+        `the server redirected ${method} ${path} to ${location} (${this.statusLine}) ` +
+          "instead of answering it",
+        this.endpoint,
+      );
+    }
     const text = await this.text().catch(() => "");
     let message = text.trim();
     if (this.contentType === "application/json") {
@@ -117,7 +135,19 @@ export class KesResponse {
         // Not JSON after all (KES 2023 does not escape its messages): keep the text.
       }
     }
-    return new KesApiError(this.status, message || `HTTP status ${this.status}`, this.endpoint);
+    if (message !== "") return new KesApiError(this.status, message, this.endpoint);
+    return new KesApiError(
+      this.status,
+      `the server answered ${this.statusLine} without a KES error message`,
+      this.endpoint,
+      { withoutMessage: true },
+    );
+  }
+
+  /** "404 Not Found"; the number alone for a status Node has no name for. */
+  private get statusLine(): string {
+    const reason = STATUS_CODES[this.status];
+    return reason === undefined ? String(this.status) : `${this.status} ${reason}`;
   }
 
   /** Turns a shape mismatch found by a wire decoder into a protocol error for this endpoint. */

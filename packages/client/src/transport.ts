@@ -135,7 +135,10 @@ export class Transport {
           detail,
         });
       }
-      const response = new KesResponse(endpoint, res.status, res.headers, res.body, deadline);
+      const response = new KesResponse(endpoint, res.status, res.headers, res.body, deadline, {
+        method: req.method,
+        path: req.path,
+      });
       if (res.status === 503 && canRetry && req.retryUnavailable !== false) {
         await response.discard();
         await this.pause(endpoint, deadline);

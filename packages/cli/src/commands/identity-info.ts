@@ -3,6 +3,7 @@ import type { IdentityInfo, SelfDescription } from "@kes/client";
 import type { Command } from "commander";
 import { withClient } from "../client-env.js";
 import type { CliIo } from "../io.js";
+import { checkNames } from "../names.js";
 import { ndjson, rows, shortDate, wantsJson } from "../output.js";
 import { type ClientFlags, clientFlags } from "./client-flags.js";
 import { patternLines } from "./policy-view.js";
@@ -70,8 +71,9 @@ export function registerInfo(cmd: Command, io: CliIo): void {
   clientFlags(cmd)
     .description("show an identity and its policy; without an argument, your own")
     .argument("[identity]", "the identity (64 hex characters); default: the caller's")
-    .action((identity: string | undefined, flags: ClientFlags) =>
-      withClient(flags, io, async (client) => {
+    .action((identity: string | undefined, flags: ClientFlags) => {
+      if (identity !== undefined) checkNames([identity], "identity");
+      return withClient(flags, io, async (client) => {
         const json = wantsJson(flags, io.stdout);
         if (identity === undefined) {
           const self = await client.selfDescribe();
@@ -80,6 +82,6 @@ export function registerInfo(cmd: Command, io: CliIo): void {
         }
         const info = await client.describeIdentity(identity);
         io.stdout.write(json ? identityInfoJson(info) : identityInfoText(info));
-      }),
-    );
+      });
+    });
 }

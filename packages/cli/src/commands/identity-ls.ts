@@ -3,6 +3,7 @@ import type { IdentityInfo } from "@kes/client";
 import type { Command } from "commander";
 import { withClient } from "../client-env.js";
 import type { CliIo } from "../io.js";
+import { checkPattern } from "../names.js";
 import { ndjson, shortDate, sortedBy, table, wantsJson } from "../output.js";
 import { type ClientFlags, clientFlags } from "./client-flags.js";
 
@@ -35,13 +36,14 @@ export function registerLs(cmd: Command, io: CliIo): void {
   clientFlags(cmd, { json: 'print nd-json, one {"identity",…} per line' })
     .description("list identities")
     .argument("[pattern]", "only identities matching this glob", "*")
-    .action((pattern: string, flags: ClientFlags) =>
-      withClient(flags, io, async (client) => {
+    .action((pattern: string, flags: ClientFlags) => {
+      checkPattern(pattern, "identity pattern");
+      return withClient(flags, io, async (client) => {
         const all: IdentityInfo[] = [];
         for await (const i of client.listIdentities(pattern)) all.push(i);
         io.stdout.write(
           wantsJson(flags, io.stdout) ? identityListJson(all) : identityListText(all),
         );
-      }),
-    );
+      });
+    });
 }

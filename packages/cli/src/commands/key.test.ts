@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -180,6 +181,77 @@ describe("kes key", () => {
     );
     await kesFails(["key", "import", "-k", "k", "%%%"], fakeIo(apiKeyEnv()), /invalid key/);
     assert.equal(server.requests.length, before);
+  });
+
+  it("refuses key names and patterns KES does not accept before calling the server", async () => {
+    const before = server.requests.length;
+    const rule = "a name is 1 to 80 characters of A-Z, a-z, 0-9, '-' and '_'";
+    await kesFails(
+      ["key", "create", "-k", "fine", "../my-app"],
+      fakeIo(apiKeyEnv()),
+      `invalid key name "../my-app": name contains invalid character; ${rule}`,
+    );
+    await kesFails(
+      ["key", "derive", "-k", "my-app-key/../x"],
+      fakeIo(apiKeyEnv()),
+      `invalid key name "my-app-key/../x": name contains invalid character; ${rule}`,
+    );
+    await kesFails(
+      ["key", "info", "-k", "k".repeat(81)],
+      fakeIo(apiKeyEnv()),
+      `invalid key name "${"k".repeat(81)}": name is too long; ${rule}`,
+    );
+    for (const args of [
+      ["rm", "k-one", "a b"],
+      ["encrypt", "k/one", "msg"],
+      ["decrypt", "k.one", b64("x")],
+      ["import", "?", b64("x".repeat(32))],
+      ["info", ""],
+    ]) {
+      await kesFails(["key", ...args, "-k"], fakeIo(apiKeyEnv()), /^invalid key name /);
+    }
+    await kesFails(
+      ["key", "ls", "-k", "../*"],
+      fakeIo(apiKeyEnv()),
+      'invalid key pattern "../*": pattern contains invalid character; ' +
+        "a pattern is at most 80 characters of A-Z, a-z, 0-9, '-' and '_' and '*'",
+    );
+    assert.equal(server.requests.length, before, "nothing was sent");
+    // `*` (the default) and a prefix glob still list.
+    await kes(["key", "ls", "-k", "k-*"], fakeIo(apiKeyEnv()));
+  });
+
+  it("says when an answer carries no KES error message, naming the server setting", async () => {
+    const other = await startTestServer(
+      (req) =>
+        req.path.includes("moved")
+          ? { status: 301, headers: { location: "https://elsewhere.example/" } }
+          : { status: 404 },
+      { certPem: serverCert.certPem, keyPem: serverCert.keyPem },
+    );
+    try {
+      const apiKey = generateApiKey().apiKey;
+      const notKes = "the server answered 404 Not Found without a KES error message";
+      await kesFails(
+        ["key", "create", "-k", "x"],
+        fakeIo({ KES_SERVER: other.endpoint, KES_API_KEY: apiKey }),
+        `${notKes} (is KES_SERVER=${other.endpoint} a KES server?)`,
+      );
+      await kesFails(
+        ["key", "dek", "-k", "x", "--server", other.endpoint],
+        fakeIo({ KES_API_KEY: apiKey }),
+        `${notKes} (is --server ${other.endpoint} a KES server?)`,
+      );
+      await kesFails(
+        ["key", "create", "-k", "moved"],
+        fakeIo({ KES_SERVER: other.endpoint, KES_API_KEY: apiKey }),
+        "the server redirected POST /v1/key/create/moved to https://elsewhere.example/ " +
+          "(301 Moved Permanently) instead of answering it",
+      );
+      // KES's own messages stay as they are (see "creates keys" above).
+    } finally {
+      await other.close();
+    }
   });
 
   it("shows key info as a table or JSON", async () => {
@@ -365,5 +437,26 @@ describe("kes key (the real command)", () => {
     assert.deepEqual(first, { code: 0, stderr: "" });
     const again = await run(["key", "create", "-k", "bin-key"]);
     assert.deepEqual(again, { code: 1, stderr: "Error: key already exists\n" });
+  });
+
+  it("output it cannot write (> /dev/full) is one error line and status 1", async () => {
+    const bin = resolve(import.meta.dirname, "../../bin/kes.js");
+    const full = await open("/dev/full", "w");
+    try {
+      const child = spawn(process.execPath, [bin, "key", "derive", "-k", "k-one"], {
+        env: { ...process.env, ...apiKeyEnv() },
+        stdio: ["ignore", full.fd, "pipe"],
+        timeout: 30_000,
+      });
+      let stderr = "";
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      const [code] = (await once(child, "close")) as [number | null];
+      assert.equal(stderr, "Error: cannot write output: ENOSPC: no space left on device, write\n");
+      assert.equal(code, 1);
+    } finally {
+      await full.close();
+    }
   });
 });

@@ -163,6 +163,23 @@ describe("kes policy", () => {
   });
 });
 
+describe("kes policy and kes identity: arguments KES does not accept", () => {
+  it("are refused by name before anything is sent", async () => {
+    const before = fake.server.requests.length;
+    const cases: [string[], RegExp][] = [
+      [["policy", "info", "../my-app"], /^invalid policy name "\.\.\/my-app": name contains/],
+      [["policy", "show", "my app"], /^invalid policy name "my app": name contains/],
+      [["policy", "ls", "my-app/*"], /^invalid policy pattern "my-app\/\*": pattern contains/],
+      [["identity", "info", `${APP}/..`], /^invalid identity "[0-9a-f]{64}\/\.\.": name contains/],
+      [["identity", "ls", "?"], /^invalid identity pattern "\?": pattern contains/],
+    ];
+    for (const [args, message] of cases) {
+      await kesFails(REGISTERS, [...args, "-k"], fakeIo(fake.env()), message);
+    }
+    assert.equal(fake.server.requests.length, before, "nothing was sent");
+  });
+});
+
 describe("kes identity info|ls", () => {
   it("info <identity>: its policy, or that it is the admin", async () => {
     const app = await run(["identity", "info", APP], true);

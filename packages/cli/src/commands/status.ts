@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { createKesClient, type KesClientOptions, parseEndpoints } from "@kes/client";
 import type { Command } from "commander";
-import { clientOptions, withClient } from "../client-env.js";
+import { clientOptions, serverSource, withClient } from "../client-env.js";
 import { toCliError } from "../client-errors.js";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
@@ -73,7 +73,7 @@ async function statusOfEach(flags: StatusFlags, io: CliIo): Promise<StatusResult
       const status = await client.status();
       results.push({ endpoint, status, latencyMs: performance.now() - start });
     } catch (err) {
-      const cliErr = toCliError(err);
+      const cliErr = toCliError(err, serverSource(flags, io));
       if (!(cliErr instanceof CliError)) throw err;
       results.push({ endpoint, error: cliErr.message });
     } finally {
