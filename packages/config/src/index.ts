@@ -1,5 +1,6 @@
 export { API_PATHS } from "./api-paths.js";
 export { ConfigError, formatConfigWarning } from "./errors.js";
+export { checkConfigFiles } from "./files.js";
 export { loadConfig } from "./load.js";
 export { DEFAULT_ADDRESS, type ParseOptions, parseConfig } from "./parse.js";
 export { CACHE_DEFAULTS } from "./sections/cache.js";

@@ -11,7 +11,7 @@ import {
 } from "yaml";
 import { ConfigError } from "./errors.js";
 import { closest } from "./suggest.js";
-import type { ConfigWarning } from "./types.js";
+import type { ConfigWarning, PathSetting } from "./types.js";
 
 /** What every section parser shares: where we are, the environment, and the warnings so far. */
 export interface ParseContext {
@@ -23,6 +23,8 @@ export interface ParseContext {
   readonly lines: LineCounter;
   readonly doc: Document;
   readonly warnings: ConfigWarning[];
+  /** Every path setting read so far, by dotted key: the resolved path and its line. */
+  readonly paths: Record<string, PathSetting>;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -158,10 +160,16 @@ export class ConfigNode {
     return value;
   }
 
-  /** A file path resolved against the config file's directory; "" or absent -> undefined. */
+  /**
+   * A file path resolved against the config file's directory; "" or absent -> undefined.
+   * Recorded with its line, so errors about the file can point here (checkConfigFiles).
+   */
   resolvedPath(): string | undefined {
     const value = this.string()?.trim();
-    return value === undefined || value === "" ? undefined : resolve(this.ctx.dir, value);
+    if (value === undefined || value === "") return undefined;
+    const path = resolve(this.ctx.dir, value);
+    this.ctx.paths[this.path] = this.line === undefined ? { path } : { path, line: this.line };
+    return path;
   }
 
   /** `on`/`off` (KES's spelling) or `true`/`false`, any case; "" or absent -> undefined. */

@@ -12,7 +12,7 @@ import { parseLog } from "./sections/log.js";
 import { parsePolicies } from "./sections/policy.js";
 import { parseServices } from "./sections/services.js";
 import { parseTls } from "./sections/tls.js";
-import type { ConfigWarning, KesConfig } from "./types.js";
+import type { ConfigWarning, KesConfig, PathSetting } from "./types.js";
 
 export interface ParseOptions {
   /** The file the text came from: named in messages, and relative paths resolve against it. */
@@ -51,6 +51,7 @@ export function parseConfig(text: string, options: ParseOptions): KesConfig {
     throw new ConfigError(shown, "", line, `invalid YAML: ${yamlError.message.split("\n")[0]}`);
   }
   const warnings: ConfigWarning[] = [];
+  const paths: Record<string, PathSetting> = {};
   const ctx: ParseContext = {
     file: shown,
     dir: absolute === "" ? process.cwd() : dirname(absolute),
@@ -58,6 +59,7 @@ export function parseConfig(text: string, options: ParseOptions): KesConfig {
     lines,
     doc,
     warnings,
+    paths,
   };
   const root = ConfigNode.root(ctx);
   if (root.absent) throw new ConfigError(shown, "", undefined, "the config file is empty");
@@ -82,6 +84,7 @@ export function parseConfig(text: string, options: ParseOptions): KesConfig {
     keystore: parseKeystore(f.keystore),
     ...(services === undefined ? {} : { services }),
     warnings,
+    source: { file: shown, paths },
   };
   if (!f.unseal.absent) f.unseal.warn("'unseal' is accepted but ignored by this server");
   return config;

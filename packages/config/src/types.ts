@@ -27,6 +27,25 @@ export interface KesConfig {
   readonly services?: ServicesConfig;
   /** Keys we accept but do not act on, and other non-fatal remarks, to be logged at startup. */
   readonly warnings: readonly ConfigWarning[];
+  /**
+   * Where the path settings (tls.cert, services.tls.ca, ...) are written, so an error about one
+   * of those files names file:line: key like every other config error (checkConfigFiles).
+   * Absent for a config built in code.
+   */
+  readonly source?: ConfigSource;
+}
+
+export interface ConfigSource {
+  /** The config file as the user named it, as ConfigError shows it. */
+  readonly file: string;
+  /** Each path setting by its dotted key, e.g. "tls.cert". */
+  readonly paths: Readonly<Record<string, PathSetting>>;
+}
+
+export interface PathSetting {
+  /** Absolute (resolved against the config file's directory). */
+  readonly path: string;
+  readonly line?: number;
 }
 
 export interface TlsConfig {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -6,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { createKesClient, KesApiError, type KesClient } from "@kes/client";
 import { type KesConfig, parseConfig } from "@kes/config";
 import { type KeyStore, silentLogger } from "@kes/core";
@@ -229,5 +231,36 @@ keystore:
     await assert.rejects(client.createKey("app-other"), (err: unknown) => {
       return err instanceof KesApiError && err.status === 403;
     });
+  });
+});
+
+describe("kes server --config: the TLS files it reads", () => {
+  it("a missing tls.cert is file:line: key before anything starts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kes-server-files-"));
+    try {
+      await writeFile(join(dir, "server.key"), "-----BEGIN PRIVATE KEY-----\n");
+      const file = join(dir, "kes.yml");
+      await writeFile(
+        file,
+        "admin:\n  identity: disabled\ntls:\n  key: server.key\n  cert: server.cert\n" +
+          "keystore:\n  fs:\n    path: keys\n",
+      );
+      const bin = join(import.meta.dirname, "../../bin/kes.js");
+      const result = await promisify(execFile)(
+        process.execPath,
+        [bin, "server", "--config", file],
+        { timeout: 30_000 },
+      ).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      assert.deepEqual(result, {
+        code: 1,
+        stderr: `Error: ${file}:5: tls.cert: cannot read the file ${join(dir, "server.cert")}: no such file or directory\n`,
+      });
+      assert.equal(existsSync(join(dir, "keys")), false, "the keystore was not opened");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

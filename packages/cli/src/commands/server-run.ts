@@ -132,10 +132,11 @@ function reloadOnSighup(initial: KesConfig, gateway: Gateway, logger: Logger): (
       logger.warn("SIGHUP: nothing to reload (no config file, e.g. --dev)");
       return;
     }
-    const { formatConfigWarning, loadConfig } = await import("@kes/config");
+    const { checkConfigFiles, formatConfigWarning, loadConfig } = await import("@kes/config");
     let next: KesConfig;
     try {
       next = await loadConfig(current.file);
+      await checkConfigFiles(next, ["tls."]);
     } catch (err) {
       refuse(err instanceof Error ? err.message : String(err)); // file:line: path: what
       return;

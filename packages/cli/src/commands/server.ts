@@ -7,7 +7,12 @@ import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
 import { formatBanner, listenEndpoints } from "./server-banner.js";
 import type { RunningServer } from "./server-run.js";
-import { SHUTDOWN_GRACE_MS, untilSignal } from "./services-common.js";
+import {
+  checkTlsFiles,
+  SERVER_TLS_FILES,
+  SHUTDOWN_GRACE_MS,
+  untilSignal,
+} from "./services-common.js";
 
 interface ServerFlags {
   readonly config?: string;
@@ -57,6 +62,7 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
   const devModule = flags.dev ? await import("./server-dev.js") : undefined;
   const dev = devModule === undefined ? undefined : await devModule.devSetup(flags.addr);
   const config = dev?.config ?? (await loadConfigOrFail(flags.config as string, io));
+  await checkTlsFiles(config, SERVER_TLS_FILES);
   const logger = createLogger({ name: "kes", ...(config.log.error ? {} : { level: "fatal" }) });
   for (const warning of config.warnings) {
     logger.warn(formatConfigWarning(config.file || "<config>", warning));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -34,16 +34,24 @@ describe("split services: config and internal TLS", () => {
     const path = join(dir, name);
     return writeFile(path, text).then(() => path);
   };
+  let ca: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "kes-cli-services-"));
+    // The files only need to be there and look like PEM: nothing here starts a server.
+    await mkdir(join(dir, "certs"));
+    const pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+    for (const name of ["server.key", "server.cert", "certs/crypto.crt", "certs/crypto.key"]) {
+      await file(name, pem);
+    }
+    ca = await file("ca.crt", pem);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
   it("reads services.tls (with a variable) and the addresses", async () => {
     const config = await file("ok.yml", BASE + SERVICES);
-    const setup = await setUpService("crypto", { config }, fakeIo({ CA: "/pki/ca.crt" }));
+    const setup = await setUpService("crypto", { config }, fakeIo({ CA: ca }));
     assert.deepEqual(setup.tls, {
-      ca: "/pki/ca.crt",
+      ca,
       cert: join(dir, "certs/crypto.crt"),
       key: join(dir, "certs/crypto.key"),
     });
@@ -65,7 +73,7 @@ describe("split services: config and internal TLS", () => {
 
   it("--insecure-internal runs without TLS, loudly, even when services.tls is set", async () => {
     const config = await file("insecure.yml", BASE + SERVICES);
-    const io = fakeIo({ CA: "/pki/ca.crt" });
+    const io = fakeIo({ CA: "/nowhere/ca.crt" });
     const setup = await setUpService("gateway", { config, insecureInternal: true }, io);
     assert.equal(setup.tls, undefined);
     assert.match(io.err(), /^WARNING: --insecure-internal: internal gRPC WITHOUT TLS\./);
@@ -81,6 +89,26 @@ describe("split services: config and internal TLS", () => {
     await assert.rejects(setUpService("crypto", {}, fakeIo({})), {
       message: "no config file: use kes crypto --config <file>",
     });
+  });
+
+  it("a TLS file a service reads is checked at once, with file:line: key", async () => {
+    const config = await file("files.yml", BASE + SERVICES);
+    const missing = join(dir, "nowhere", "ca.crt");
+    await assert.rejects(setUpService("crypto", { config }, fakeIo({ CA: missing })), {
+      name: "CliError",
+      message: `${config}:8: services.tls.ca: cannot read the file ${missing}: no such file or directory`,
+    });
+    // The gateway reads tls.* too; the crypto service does not.
+    const noCert = await file("no-cert.yml", BASE.replace("server.cert", "gone.cert") + SERVICES);
+    await setUpService("crypto", { config: noCert }, fakeIo({ CA: ca }));
+    await assert.rejects(setUpService("gateway", { config: noCert }, fakeIo({ CA: ca })), {
+      message: `${noCert}:5: tls.cert: cannot read the file ${join(dir, "gone.cert")}: no such file or directory`,
+    });
+    // --insecure-internal does not read services.tls (the test above), but still tls.*.
+    await assert.rejects(
+      setUpService("gateway", { config: noCert, insecureInternal: true }, fakeIo({ CA: ca })),
+      { message: /^.*no-cert\.yml:5: tls\.cert: cannot read the file / },
+    );
   });
 
   it("listen addresses and listen failures", () => {

@@ -27,6 +27,32 @@ export interface ServicesSetup {
   readonly tls: InternalTlsConfig | undefined;
 }
 
+/** The TLS file settings of the keystore backends (CipherTrust's CA, a gRPC plug-in's TLS). */
+export const KEYSTORE_TLS_FILES = ["keystore.gemalto.keysecure.tls.", "keystore.grpc.tls."];
+
+/** The TLS file settings `kes server` reads: the HTTPS server's and its keystore's. */
+export const SERVER_TLS_FILES = ["tls.", ...KEYSTORE_TLS_FILES];
+
+/** The TLS file settings each split command reads, besides services.tls. */
+const TLS_FILES: Readonly<Record<string, readonly string[]>> = {
+  gateway: ["tls."],
+  keystore: KEYSTORE_TLS_FILES,
+};
+
+/**
+ * Checks the config's TLS files under `prefixes` before anything starts, so a missing or
+ * unreadable one is `file:line: key: ...` like every other config error.
+ */
+export async function checkTlsFiles(config: KesConfig, prefixes: readonly string[]): Promise<void> {
+  const { ConfigError, checkConfigFiles } = await import("@kes/config");
+  try {
+    await checkConfigFiles(config, prefixes);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
 /**
  * Loads the config and decides the internal TLS. Key material crosses the network between the
  * services, so without `services.tls` a service refuses to start unless told
@@ -63,6 +89,10 @@ export async function loadServices(
         "or --insecure-internal for local debugging",
     );
   }
+  await checkTlsFiles(config, [
+    ...(TLS_FILES[command] ?? []),
+    ...(tls === undefined ? [] : ["services.tls."]),
+  ]);
   return { config, services, tls };
 }
 
