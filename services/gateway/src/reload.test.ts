@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
-import { connect } from "node:http2";
+import { connect, type IncomingHttpHeaders } from "node:http2";
+import { Agent } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import type { KesConfig } from "@kes/config";
 import { createSelfSignedCertificate } from "@kes/identity";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { h2request } from "./testing/client.js";
+import { h2request, streamingGet } from "./testing/client.js";
 import {
   MY_APP_POLICY,
   startTestGateway,
@@ -178,6 +180,78 @@ describe("gateway reload", () => {
       assert.equal(await ask(), 200, "the connection opened before the reload still works");
     } finally {
       session.close();
+    }
+  });
+
+  it("an open /v1/log/* stream ends cleanly when a reload removes its caller's access, over HTTP/2 and HTTP/1.1", {
+    timeout: 20_000,
+  }, async () => {
+    const withLogs = (allow: string[]): KesConfig => ({
+      ...config,
+      policies: {
+        "my-app": {
+          ...MY_APP_POLICY,
+          allow: [...MY_APP_POLICY.allow, ...allow],
+          identities: [pki.app.identity],
+        },
+      },
+    });
+    await gw.gateway.reload(withLogs(["/v1/log/audit", "/v1/log/error"]));
+    const session = (cert: { certPem: string; keyPem: string }) => {
+      const s = connect(`https://127.0.0.1:${gw.port}`, {
+        rejectUnauthorized: false,
+        cert: cert.certPem,
+        key: cert.keyPem,
+      });
+      s.on("error", () => {});
+      return s;
+    };
+    const appSession = session(pki.app);
+    const adminSession = session(pki.admin);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const follow = async (s: typeof appSession, path: string) => {
+      const stream = s.request({ ":method": "GET", ":path": path });
+      stream.on("error", () => {});
+      const [headers] = (await once(stream, "response")) as [IncomingHttpHeaders];
+      assert.equal(headers[":status"], 200, path);
+      let data = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        data += chunk;
+      });
+      // 'end': the body ended normally (a reset stream closes without it).
+      const ended = once(stream, "end").then(() => stream.rstCode);
+      return { stream, ended, data: () => data };
+    };
+    try {
+      const appAudit = await follow(appSession, "/v1/log/audit");
+      const appError = await follow(appSession, "/v1/log/error");
+      const adminAudit = await follow(adminSession, "/v1/log/audit");
+      const h1Audit = await streamingGet(agent, gw.port, pki.app, "/v1/log/audit");
+      assert.equal(h1Audit.status, 200);
+
+      // The new policy keeps /v1/log/error and drops /v1/log/audit.
+      await gw.gateway.reload(withLogs(["/v1/log/error"]));
+      assert.equal(await appAudit.ended, 0, "HTTP/2: ended with NO_ERROR");
+      await h1Audit.ended; // rejects if the body was cut rather than ended
+      // The streams still allowed stay open and keep receiving events.
+      assert.equal((await app("POST", "/v1/key/create/my-app-after")).status, 200);
+      const deadline = Date.now() + 10_000;
+      while (!adminAudit.data().includes("/v1/key/create/my-app-after")) {
+        assert.ok(Date.now() < deadline, "the admin's audit stream received the next event");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(!appError.stream.closed && !adminAudit.stream.closed, "allowed streams stay open");
+      // The connections carry on: the app's next request on its session is answered.
+      const next = appSession.request({ ":method": "GET", ":path": "/v1/log/audit" });
+      const [again] = (await once(next, "response")) as [IncomingHttpHeaders];
+      assert.equal(again[":status"], 403, "the new policy applies to a new stream");
+      next.close();
+    } finally {
+      appSession.destroy();
+      adminSession.destroy();
+      agent.destroy();
+      await gw.gateway.reload(config);
     }
   });
 

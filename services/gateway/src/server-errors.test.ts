@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createLogger, errors, keystoreOpFailure } from "@kes/core";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { h1request, h2request, type RequestSpec, type TestResponse } from "./testing/client.js";
+import {
+  h1request,
+  h2request,
+  type RequestSpec,
+  rawHttp1,
+  type TestResponse,
+} from "./testing/client.js";
 import { startTestGateway, type TestGateway } from "./testing/harness.js";
 
 /** Every error class: status, message, headers, and the server still answers afterwards. */
@@ -87,6 +93,29 @@ describe("gateway errors", () => {
     assert.equal(unclean.status, 301);
     assert.equal(unclean.headers.location, "/v1/key/create/x");
     assert.equal(gw.crypto.keys.has("x"), false, "nothing created by a redirected request");
+  });
+
+  it("an HTTP/1.1 absolute-form target is routed by its path, as Go does", async () => {
+    const get = (target: string) =>
+      rawHttp1(
+        gw.port,
+        pki.admin,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nConnection: close\r\n\r\n`,
+      );
+    const origin = `https://127.0.0.1:${gw.port}`;
+    const version = await get(`${origin}/version`);
+    assert.match(version, /^HTTP\/1\.1 200 /);
+    assert.ok(version.endsWith('{"version":"test","commit":"abc"}\n'), version);
+    const metrics = await get(`${origin}/v1/metrics`);
+    assert.match(metrics, /^HTTP\/1\.1 200 /);
+    assert.match(metrics, /\r\ncontent-type: text\/plain/i);
+    // Scheme and authority are ignored (Go: Host comes from the URL, routing from its path).
+    assert.match(await get("http://other.example/version"), /^HTTP\/1\.1 200 /);
+    // The path is still cleaned and slashed like any other: 301 to the path alone.
+    const slash = await get(`${origin}/v1/key/list?x=1`);
+    assert.match(slash, /^HTTP\/1\.1 301 /);
+    assert.match(slash, /\r\nlocation: \/v1\/key\/list\/\?x=1\r\n/i);
+    assert.match(await get(origin), /\r\nlocation: \/\r\n/i);
   });
 
   it("bad names and patterns: 400 invalid argument", async () => {

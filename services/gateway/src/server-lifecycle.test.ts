@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { connect, type IncomingHttpHeaders as H2Headers } from "node:http2";
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { keystoreOpFailure, type RequestOptions } from "@kes/core";
 import type { Route } from "./http/types.js";
 import { ROUTES } from "./routes.js";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { type ClientCert, h1request, h2request } from "./testing/client.js";
+import { type ClientCert, h1request, h2request, streamingGet } from "./testing/client.js";
 import { untilAborted } from "./testing/fake-crypto.js";
 import { startTestGateway, type TestGateway } from "./testing/harness.js";
 
@@ -286,39 +286,4 @@ async function keepAliveGet(
   const res = await streamingGet(agent, port, cert, path);
   await res.ended;
   return { status: res.status, headers: res.headers };
-}
-
-/** A GET over HTTP/1.1 that resolves once the head is in; `ended` once the body is complete. */
-function streamingGet(
-  agent: Agent,
-  port: number,
-  cert: ClientCert,
-  path: string,
-): Promise<{ status: number; headers: IncomingHttpHeaders; ended: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      host: "127.0.0.1",
-      port,
-      path,
-      agent,
-      rejectUnauthorized: false,
-      ALPNProtocols: ["http/1.1"],
-      cert: cert.certPem,
-      key: cert.keyPem,
-      timeout: 10_000,
-    };
-    const req = request(options, (res) => {
-      res.resume();
-      const ended = new Promise<void>((done, fail) => {
-        res.on("end", done);
-        res.on("aborted", () => fail(new Error("the response was cut")));
-        res.on("error", fail);
-      });
-      ended.catch(() => {});
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, ended });
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
 }

@@ -75,8 +75,10 @@ export interface Gateway {
    * Applies a new config (SIGHUP): policies, identities, admin, api.<path> settings, log.audit
    * and the TLS certificate, key and client CAs, all at once. Open connections and in-flight
    * requests carry on (a request keeps the rules it started under; new handshakes get the new
-   * certificate). Throws, changing nothing, when the new config cannot be applied. The listen
-   * address and the keystore are not the gateway's to change (see the caller).
+   * certificate), except an open /v1/log/* stream whose caller the new policies no longer
+   * allow: it ends, as at shutdown. Throws, changing nothing, when the new config cannot be
+   * applied. The listen address and the keystore are not the gateway's to change (see the
+   * caller).
    */
   reload(config: KesConfig): Promise<void>;
   /**
@@ -195,6 +197,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Validates the new material too; until here nothing has changed.
     server.setSecureContext(secureContextOptions(nextTls));
     current = configured;
+    // Open /v1/log/* streams follow the new policies too: one no longer allowed ends now.
+    pipeline.recheck();
     streams.setAuditToStdout(next.log.audit);
     for (const warning of configured.warnings) logger.warn(warning);
     logger.info({ auth: configured.auth }, "config reloaded");

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { HttpExchange } from "./exchange.js";
+import { originForm } from "./paths.js";
 
 /**
  * An HTTP/1.1 request answered through node:http. Once the server is closing, every answer
@@ -23,8 +24,9 @@ export class H1Exchange implements HttpExchange {
     return this.#req.method ?? "GET";
   }
 
+  /** The target in origin form: an absolute-form target's scheme and authority are dropped. */
   get url(): string {
-    return this.#req.url ?? "/";
+    return originForm(this.#req.url ?? "/");
   }
 
   get headers(): IncomingHttpHeaders {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HttpError } from "./errors.js";
-import { cleanPath, location, parseTarget } from "./paths.js";
+import { cleanPath, location, originForm, parseTarget, trimSpace } from "./paths.js";
 
 describe("request paths", () => {
   it("cleans like Go's ServeMux (path.Clean, trailing slash kept)", () => {
@@ -37,5 +37,32 @@ describe("request paths", () => {
     assert.equal(location("/v1/key/create/", ""), "/v1/key/create/");
     assert.equal(location("/v1/key/create/a b", "x=1"), "/v1/key/create/a%20b?x=1");
     assert.equal(location("/v1/a?b", ""), "/v1/a%3Fb");
+  });
+
+  it("trims white space as Go's strings.TrimSpace: Unicode White_Space, not U+FEFF", () => {
+    const cases: [string, string][] = [
+      [" \t\n\v\f\rname \t\n\v\f\r", "name"],
+      ["\u00a0\u0085\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000name\u3000", "name"],
+      ["\ufeffname\ufeff", "\ufeffname\ufeff"],
+      ["\u200bname", "\u200bname"], // zero width space: not White_Space either
+      ["a b", "a b"],
+      ["  ", ""],
+      ["", ""],
+    ];
+    for (const [input, want] of cases) assert.equal(trimSpace(input), want, JSON.stringify(input));
+  });
+
+  it("takes an absolute-form target's path and query, as Go routes it", () => {
+    const cases: [string, string][] = [
+      ["https://127.0.0.1:7382/v1/metrics", "/v1/metrics"],
+      ["http://kes.example/v1/key/create/a%20b?x=1", "/v1/key/create/a%20b?x=1"],
+      ["HTTPS://[::1]:7373/version", "/version"],
+      ["https://127.0.0.1:7382", ""],
+      ["https://127.0.0.1:7382?x=1", "?x=1"],
+      ["/v1/metrics", "/v1/metrics"],
+      ["//host/v1/metrics", "//host/v1/metrics"],
+      ["v1/metrics", "v1/metrics"],
+    ];
+    for (const [input, want] of cases) assert.equal(originForm(input), want, input);
   });
 });

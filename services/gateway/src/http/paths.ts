@@ -39,3 +39,28 @@ export function location(path: string, query: string): string {
   const escaped = encodeURI(path).replace(/[?#]/g, encodeURIComponent);
   return query === "" ? escaped : `${escaped}?${query}`;
 }
+
+// Unicode White_Space, the set Go's unicode.IsSpace (and so strings.TrimSpace) uses. JS's
+// trim() differs: it also strips U+FEFF (not White_Space) and keeps U+0085 (NEL).
+const LEADING_SPACE = /^\p{White_Space}+/u;
+const TRAILING_SPACE = /\p{White_Space}+$/u;
+
+/** Go's strings.TrimSpace: KES trims an API's argument with it (kes-api.md §1.2). */
+export function trimSpace(s: string): string {
+  return s.replace(LEADING_SPACE, "").replace(TRAILING_SPACE, "");
+}
+
+// scheme "://" authority, as RFC 3986 spells a scheme; the authority ends at / ? or #.
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * An HTTP/1.1 request target in absolute form (`https://host:7373/v1/metrics?x`, RFC 9112
+ * §3.2.2) without its scheme and authority (`/v1/metrics?x`), as Go's server routes it by
+ * URL.Path alone; other targets unchanged. An absolute target without a path gives "" (which
+ * is then redirected to `/`, as Go does).
+ */
+export function originForm(target: string): string {
+  if (target.startsWith("/")) return target;
+  const m = ABSOLUTE_FORM.exec(target);
+  return m === null ? target : target.slice(m[0].length);
+}

@@ -6,7 +6,7 @@ import { type DeadlineList, Deadlines, type Expiring } from "./deadlines.js";
 import { errorReply, HttpError, httpErrors } from "./errors.js";
 import type { HttpExchange } from "./exchange.js";
 import { type Observed, observeHead } from "./observe.js";
-import { cleanPath, location, parseTarget } from "./paths.js";
+import { cleanPath, location, parseTarget, trimSpace } from "./paths.js";
 import { writeBody, writeEmpty, writeError, writeRedirect } from "./respond.js";
 import type { RouteTable } from "./route-table.js";
 import type { Reply, RequestContext, Route, Services } from "./types.js";
@@ -39,19 +39,36 @@ export interface GatewayState {
  * Call) instead of racing every step against a rejection.
  */
 export function createPipeline(current: () => GatewayState): Pipeline {
-  const deadlines = new Deadlines();
+  const shared: Shared = { deadlines: new Deadlines(), followers: new Set(), current };
   return {
     serve(ex) {
       // Read once: a reload during the request does not change the rules it runs under.
       const { table, services } = current();
       try {
-        handle(table, services, deadlines, ex);
+        handle(table, services, shared, ex);
       } catch (err) {
         pipelineFailed(services, ex, err);
       }
     },
-    cutOff: () => deadlines.expireAll(),
+    cutOff: () => shared.deadlines.expireAll(),
+    recheck() {
+      const state = current();
+      for (const follower of shared.followers) follower.recheck(state);
+    },
   };
+}
+
+/** What every request of one pipeline shares. */
+interface Shared {
+  readonly deadlines: Deadlines;
+  /** The open /v1/log/* streams, re-checked when the rules change. */
+  readonly followers: Set<Follower>;
+  readonly current: () => GatewayState;
+}
+
+/** An open event stream: ends itself when `state` no longer lets its caller follow it. */
+interface Follower {
+  recheck(state: GatewayState): void;
 }
 
 export interface Pipeline {
@@ -64,6 +81,12 @@ export interface Pipeline {
    * Requests without a deadline (the /v1/log/* streams) are not among them.
    */
   cutOff(): void;
+  /**
+   * The rules changed (a reload swapped the state): every open /v1/log/* stream whose caller
+   * the new policies (and api.<path> settings) no longer allow on its path is ended, as
+   * shutdown ends them (a complete response). A request in progress keeps its rules.
+   */
+  recheck(): void;
 }
 
 function pipelineFailed(services: Services, ex: HttpExchange, err: unknown): void {
@@ -73,7 +96,7 @@ function pipelineFailed(services: Services, ex: HttpExchange, err: unknown): voi
   else ex.cancel();
 }
 
-function handle(table: RouteTable, services: Services, deadlines: Deadlines, ex: HttpExchange) {
+function handle(table: RouteTable, services: Services, shared: Shared, ex: HttpExchange) {
   const method = ex.method;
   let target: ReturnType<typeof parseTarget>;
   try {
@@ -94,7 +117,7 @@ function handle(table: RouteTable, services: Services, deadlines: Deadlines, ex:
     refuse(services, ex, route, path);
     return;
   }
-  const call = new Call(services, deadlines, ex, route, path);
+  const call = new Call(services, shared, ex, route, path);
   run(call).catch((err: unknown) => pipelineFailed(services, ex, err));
 }
 
@@ -129,6 +152,7 @@ function refuse(services: Services, ex: HttpExchange, route: Route | undefined, 
  */
 class Call implements RequestContext, Observed, Expiring, Interruptible {
   readonly services: Services;
+  readonly shared: Shared;
   readonly route: Route;
   readonly path: string;
   argument = "";
@@ -151,21 +175,17 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
   #reason: typeof TIMED_OUT | typeof CLIENT_GONE | undefined;
   #controller: AbortController | undefined;
   #finished = false;
+  #identity: string | undefined;
 
-  constructor(
-    services: Services,
-    deadlines: Deadlines,
-    ex: HttpExchange,
-    route: Route,
-    path: string,
-  ) {
+  constructor(services: Services, shared: Shared, ex: HttpExchange, route: Route, path: string) {
     this.services = services;
+    this.shared = shared;
     this.ex = ex;
     this.route = route;
     this.path = path;
     if (route.observe !== "none") services.metrics.begin();
     // A timeout of 0 means none (the log streams).
-    if (route.timeoutMs > 0) deadlines.add(this, route.timeoutMs, this.started);
+    if (route.timeoutMs > 0) shared.deadlines.add(this, route.timeoutMs, this.started);
     // 'close' before the call is settled means the client went away.
     ex.onClose(() => this.#end(CLIENT_GONE));
   }
@@ -175,7 +195,19 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
   }
 
   identity(): string {
-    return peerIdentity(this.ex);
+    this.#identity ??= peerIdentity(this.ex);
+    return this.#identity;
+  }
+
+  /**
+   * Whether `state` lets this call's identity reach its path, by the route's auth mode there.
+   * For a call admitted by a policy (the log streams always are: skip_auth is refused for
+   * them) the identity is known already and this never throws.
+   */
+  allowedIn(state: GatewayState): boolean {
+    const route = state.table.lookup(this.path);
+    if (route === undefined) return false;
+    return route.auth !== "policy" || state.services.policies.allows(this.identity(), this.path);
   }
 
   callOptions(): RequestOptions {
@@ -290,14 +322,24 @@ async function run(call: Call): Promise<void> {
   }
 }
 
-/** Identity + policy, then the argument. */
+/**
+ * Identity + policy, then the argument. The argument is the rest of the path with surrounding
+ * white space trimmed (as KES: Go's strings.TrimSpace), so when trimming changed it, the path
+ * the call acts on (route + argument) must be allowed too: a deny of `/v1/key/delete/prod-*`
+ * must not be passed by `/v1/key/delete/%20prod-db`. The raw path is checked as well, first,
+ * as KES checks it: never laxer than KES.
+ */
 function prepare(call: Call): void {
   const { route, path } = call;
-  if (route.auth === "policy" && !call.services.policies.allows(call.identity(), path)) {
+  const policed = route.auth === "policy";
+  const policies = call.services.policies;
+  if (policed && !policies.allows(call.identity(), path)) throw errors.notAuthorized();
+  if (route.argument === "none") return;
+  const raw = path.slice(route.path.length);
+  const argument = trimSpace(raw);
+  if (policed && argument !== raw && !policies.allows(call.identity(), route.path + argument)) {
     throw errors.notAuthorized();
   }
-  if (route.argument === "none") return;
-  const argument = path.slice(route.path.length).trim();
   if (route.argument === "name") validateName(argument);
   // An empty pattern lists everything: kms-go asks for all keys with `/v1/key/list/`.
   else if (argument !== "") validatePattern(argument);
@@ -338,11 +380,23 @@ async function sendEvents(call: Call, source: EventSource): Promise<void> {
   call.observe(200);
   const limit = services.streams.bufferLimit;
   let unsubscribe = () => {};
-  // "dropped": for not reading; "ended": the source ended; "settled": the call ended (client
-  // gone, or a deadline that an api.<path> setting gave it: the stream then stays open but gets
-  // no more events, as before).
-  const outcome = await new Promise<"dropped" | "ended" | "settled">((resolve) => {
+  // "dropped": for not reading; "ended": the source ended; "revoked": a reload took the caller's
+  // access away; "settled": the call ended (client gone, or a deadline that an api.<path>
+  // setting gave it: the stream then stays open but gets no more events, as before).
+  const followers = call.shared.followers;
+  let revoke = () => {};
+  const follower: Follower = {
+    recheck(state) {
+      if (!call.allowedIn(state)) revoke();
+    },
+  };
+  const outcome = await new Promise<"dropped" | "ended" | "revoked" | "settled">((resolve) => {
     call.interrupt = () => resolve("settled");
+    revoke = () => resolve("revoked");
+    followers.add(follower);
+    // Admitted under rules a reload has replaced since: they apply from now on.
+    const state = call.shared.current();
+    if (state.services !== call.services) follower.recheck(state);
     unsubscribe = source.subscribe(
       (line) => {
         if (ex.done) return;
@@ -356,9 +410,16 @@ async function sendEvents(call: Call, source: EventSource): Promise<void> {
     );
   });
   unsubscribe();
+  followers.delete(follower);
   if (outcome === "settled" || call.settled) return;
   call.settled = true;
-  if (outcome === "ended") {
+  if (outcome === "revoked") {
+    services.logger.info(
+      { path: call.path, identity: call.identity() },
+      "log stream ended: a reload removed its caller's access",
+    );
+  }
+  if (outcome === "ended" || outcome === "revoked") {
     if (!ex.done) ex.end();
     return;
   }

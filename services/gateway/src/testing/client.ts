@@ -1,5 +1,6 @@
+import type { IncomingHttpHeaders as H1Headers } from "node:http";
 import { connect as h2connect, type IncomingHttpHeaders } from "node:http2";
-import { request as httpsRequest, type RequestOptions } from "node:https";
+import { type Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { connect as tlsConnect } from "node:tls";
 
 /** Minimal HTTPS clients for gateway tests: HTTP/2 and HTTP/1.1, any client certificate. */
@@ -125,7 +126,26 @@ export function h1request(
  * A bare TLS handshake: resolves with the negotiated protocol, or rejects with the handshake
  * error (a server that requires verified certificates refuses bad ones here).
  */
-export function handshake(port: number, cert: ClientCert | undefined): Promise<string> {
+export async function handshake(port: number, cert: ClientCert | undefined): Promise<string> {
+  // TLS 1.3: the server's verdict on our certificate arrives after the handshake, so ask for
+  // something and see whether the connection survives.
+  const answer = await rawHttp1(
+    port,
+    cert,
+    "GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+  );
+  return answer.split("\r\n")[0] ?? "";
+}
+
+/**
+ * Writes `request` as it is over a fresh TLS connection (ALPN http/1.1) and resolves with
+ * everything the server sent once it closes: for request targets an HTTP client would not send.
+ */
+export function rawHttp1(
+  port: number,
+  cert: ClientCert | undefined,
+  request: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({
       host: "127.0.0.1",
@@ -135,22 +155,51 @@ export function handshake(port: number, cert: ClientCert | undefined): Promise<s
       ALPNProtocols: ["http/1.1"],
       ...(cert === undefined ? {} : { cert: cert.certPem, key: cert.keyPem }),
     });
-    socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error("handshake timeout")));
-    socket.on("secureConnect", () => {
-      // TLS 1.3: the server's verdict on our certificate arrives after the handshake, so ask
-      // for something and see whether the connection survives.
-      socket.write("GET /version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    });
+    socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error("no answer within the timeout")));
+    socket.on("secureConnect", () => socket.write(request));
     let data = "";
     socket.on("data", (d: Buffer) => {
       data += d.toString("utf8");
     });
     // A server that refuses the certificate after a TLS 1.3 handshake just hangs up.
     socket.on("end", () =>
-      data === ""
-        ? reject(new Error("closed without an answer"))
-        : resolve(data.split("\r\n")[0] ?? ""),
+      data === "" ? reject(new Error("closed without an answer")) : resolve(data),
     );
     socket.on("error", reject);
+  });
+}
+
+/** A GET over HTTP/1.1 that resolves once the head is in; `ended` once the body is complete. */
+export function streamingGet(
+  agent: Agent,
+  port: number,
+  cert: ClientCert,
+  path: string,
+): Promise<{ status: number; headers: H1Headers; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: "127.0.0.1",
+      port,
+      path,
+      agent,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+      cert: cert.certPem,
+      key: cert.keyPem,
+      timeout: TIMEOUT_MS,
+    };
+    const req = httpsRequest(options, (res) => {
+      res.resume();
+      const ended = new Promise<void>((done, fail) => {
+        res.on("end", done);
+        res.on("aborted", () => fail(new Error("the response was cut")));
+        res.on("error", fail);
+      });
+      ended.catch(() => {});
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, ended });
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
   });
 }
