@@ -85,6 +85,8 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
   }
   const [host = ""] = server.gateway.address.split(/:(?=\d+$)/);
   const endpoints = listenEndpoints(host.replace(/^\[|\]$/g, ""), server.gateway.port);
+  // Before the banner: whoever waits for it may signal at once (a test, a supervisor).
+  const signalled = untilSignal(logger);
   io.stdout.write(
     formatBanner({
       version: version.version,
@@ -100,7 +102,7 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
     io.stdout.write(devModule.devCredentials(dev, local));
   }
 
-  const signal = await untilSignal(logger);
+  const signal = await signalled;
   logger.info({ signal }, "shutting down: waiting for in-flight requests");
   // If something keeps the event loop alive after closing, do not hang: exit anyway.
   setTimeout(() => process.exit(process.exitCode ?? 0), SHUTDOWN_GRACE_MS + 5_000).unref();

@@ -193,14 +193,17 @@ export function untilSignal(
 }
 
 /**
- * Waits for SIGINT/SIGTERM, then runs `stop` (which lets in-flight work finish) and returns.
- * If something keeps the event loop alive after that, the process exits anyway.
+ * Waits for SIGINT/SIGTERM (`signalled`: from untilSignal(), called before the banner is
+ * printed, so a signal sent as soon as the banner is seen is never met by the default
+ * action), then runs `stop` (which lets in-flight work finish) and returns. If something
+ * keeps the event loop alive after that, the process exits anyway.
  */
 export async function serveUntilSignal(
   logger: Logger,
+  signalled: Promise<NodeJS.Signals>,
   stop: () => Promise<Record<string, unknown> | undefined>,
 ): Promise<void> {
-  const signal = await untilSignal(logger);
+  const signal = await signalled;
   logger.info({ signal }, "shutting down: letting in-flight work finish");
   setTimeout(() => process.exit(process.exitCode ?? 0), SHUTDOWN_GRACE_MS + 5_000).unref();
   const summary = await stop();

@@ -15,6 +15,7 @@ import {
   serveUntilSignal,
   setUpService,
   splitListen,
+  untilSignal,
 } from "./services-common.js";
 
 /** Pause between attempts to create the config's `keys:` while the keystore is not up yet. */
@@ -59,6 +60,8 @@ export async function runCrypto(flags: ServiceFlags, io: CliIo): Promise<void> {
     logger.flush();
     throw listenError(err, listen);
   }
+  // Before the banner: whoever waits for it may signal at once.
+  const signalled = untilSignal(logger);
   io.stdout.write(
     [
       bannerLine("Version", version, `${platform()}/${arch()}`),
@@ -70,7 +73,7 @@ export async function runCrypto(flags: ServiceFlags, io: CliIo): Promise<void> {
   );
   const stopping = new AbortController();
   const startupKeys = createStartupKeys(crypto, config, logger, stopping.signal);
-  await serveUntilSignal(logger, async () => {
+  await serveUntilSignal(logger, signalled, async () => {
     stopping.abort();
     await server.close(SHUTDOWN_GRACE_MS);
     await startupKeys;

@@ -12,6 +12,7 @@ import {
   SHUTDOWN_GRACE_MS,
   serveUntilSignal,
   setUpService,
+  untilSignal,
 } from "./services-common.js";
 
 export interface GatewayFlags extends ServiceFlags {
@@ -59,6 +60,8 @@ export async function runGateway(flags: GatewayFlags, io: CliIo): Promise<void> 
     config.admin === null
       ? bannerLine("Admin", "_", "[ disabled ]")
       : bannerLine("Admin", config.admin);
+  // Before the banner: whoever waits for it may signal at once.
+  const signalled = untilSignal(logger);
   io.stdout.write(
     [
       bannerLine("Version", version, `${platform()}/${arch()}`),
@@ -73,7 +76,7 @@ export async function runGateway(flags: GatewayFlags, io: CliIo): Promise<void> 
       internalTlsLine(tls, "dials: crypto"),
     ].join(""),
   );
-  await serveUntilSignal(logger, async () => {
+  await serveUntilSignal(logger, signalled, async () => {
     try {
       await gateway.close(SHUTDOWN_GRACE_MS);
     } finally {

@@ -12,6 +12,7 @@ import {
   serveUntilSignal,
   setUpService,
   splitListen,
+  untilSignal,
 } from "./services-common.js";
 
 /**
@@ -46,6 +47,8 @@ export async function runKeystore(flags: ServiceFlags, io: CliIo): Promise<void>
     throw listenError(err, listen);
   }
   const backend = store.endpoint === "" ? store.kind : `${store.kind}: ${store.endpoint}`;
+  // Before the banner: whoever waits for it may signal at once.
+  const signalled = untilSignal(logger);
   io.stdout.write(
     [
       bannerLine("Version", version, `${platform()}/${arch()}`),
@@ -55,7 +58,7 @@ export async function runKeystore(flags: ServiceFlags, io: CliIo): Promise<void>
       internalTlsLine(tls, "accepts: crypto"),
     ].join(""),
   );
-  await serveUntilSignal(logger, async () => {
+  await serveUntilSignal(logger, signalled, async () => {
     await server.close(SHUTDOWN_GRACE_MS);
     await store.close();
     return undefined;
