@@ -5,6 +5,7 @@ import { createLogger } from "@kes/core";
 import { type Command, Option } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
+import { tuneHeap } from "./heap.js";
 import { formatBanner, listenEndpoints } from "./server-banner.js";
 import type { RunningServer } from "./server-run.js";
 import {
@@ -55,6 +56,7 @@ async function runServer(flags: ServerFlags, io: CliIo): Promise<void> {
       "no config file: use --config <file>, or --dev for a throwaway development server",
     );
   }
+  tuneHeap();
   // The server's modules load only when a server starts: other commands start faster. The
   // dev setup (X.509 libraries) only for --dev.
   const { startServer } = await import("./server-run.js");

@@ -3,6 +3,7 @@ import type { InternalTlsConfig, KesConfig, ServicesConfig } from "@kes/config";
 import { createLogger, type Logger } from "@kes/core";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { tuneHeap } from "./heap.js";
 
 /** The flags every split service takes. */
 export interface ServiceFlags {
@@ -102,6 +103,7 @@ export async function setUpService(
   flags: ServiceFlags,
   io: CliIo,
 ): Promise<ServiceSetup> {
+  tuneHeap();
   const { config, services, tls } = await loadServices(name, flags, io);
   const { formatConfigWarning } = await import("@kes/config");
   const logger = createLogger({
