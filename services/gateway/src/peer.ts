@@ -32,26 +32,35 @@ export function peerIdentity(ex: HttpExchange): string {
   return peer.identity;
 }
 
+const LEAF_IS_CA: Peer = {
+  error: errors.invalidArgument(
+    "invalid client certificate: the first certificate is a CA certificate; it must be the client's own",
+  ),
+};
+
 /**
- * Like KES: certificates marked as CAs (basicConstraints) are ignored and exactly one other
- * certificate must remain. Node shows the chain the client sent as far as each certificate
- * issued the previous one; unrelated extra certificates are not visible, and the identity is
- * always that of the certificate whose key the client proved it holds.
+ * The identity is that of the first certificate the client sent: the only one whose private key
+ * the TLS handshake proved the client holds. Like KES, a CA certificate (basicConstraints) is no
+ * identity ("no client certificate is present" when it is all there is) and a second non-CA
+ * certificate further up the chain is refused. Unlike KES, a chain whose first certificate is a
+ * CA is refused even when a non-CA one follows: KES took that later one, so that anyone holding
+ * a copy of a certificate (they are not secret) could pose as its owner with --auth=off.
+ * Node shows the chain the client sent as far as each certificate names the next as its issuer.
  */
 function identify(socket: TLSSocket): Peer {
   if (typeof socket.getPeerCertificate !== "function") return NO_CERTIFICATE;
-  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  let leaf: DetailedPeerCertificate | undefined;
-  const seen = new Set<string>();
+  const leaf: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  if (leaf?.raw === undefined) return NO_CERTIFICATE;
+  const seen = new Set<string>([leaf.fingerprint256]);
+  let cert = leaf.issuerCertificate;
+  let anotherLeaf = false;
   while (cert?.raw !== undefined && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    if (!cert.ca) {
-      if (leaf !== undefined) return TOO_MANY;
-      leaf = cert;
-    }
+    if (!cert.ca) anotherLeaf = true;
     cert = cert.issuerCertificate;
   }
-  if (leaf === undefined) return NO_CERTIFICATE;
+  if (leaf.ca) return anotherLeaf ? LEAF_IS_CA : NO_CERTIFICATE;
+  if (anotherLeaf) return TOO_MANY;
   try {
     return { identity: identityOfDer(leaf.raw) };
   } catch {

@@ -1,11 +1,11 @@
 import type { KesConfig } from "@kes/config";
-import { globToRegExp } from "@kes/core";
+import { compileGlob, type Glob } from "@kes/core";
 
 /**
  * Authorization as KES 2023 does it (kes-api.md §5): the admin may do anything; any other
  * identity needs a policy; a matching deny pattern wins; otherwise an allow pattern must match
  * (deny by default). Patterns are Go `path.Match` globs over the decoded URL path, compiled
- * once here so a request never compiles a RegExp.
+ * once here so a request never compiles a pattern.
  */
 
 export interface PolicyInfo {
@@ -38,8 +38,8 @@ export interface Policies {
 
 interface Compiled {
   readonly info: PolicyInfo;
-  readonly allow: readonly RegExp[];
-  readonly deny: readonly RegExp[];
+  readonly allow: readonly Glob[];
+  readonly deny: readonly Glob[];
 }
 
 export function compilePolicies(
@@ -89,8 +89,8 @@ export function compilePolicies(
       if (admin !== null && identity === admin) return true;
       const policy = byIdentity.get(identity);
       if (policy === undefined) return false;
-      for (const re of policy.deny) if (re.test(path)) return false;
-      for (const re of policy.allow) if (re.test(path)) return true;
+      for (const glob of policy.deny) if (glob.test(path)) return false;
+      for (const glob of policy.allow) if (glob.test(path)) return true;
       return false;
     },
   };
@@ -101,11 +101,11 @@ function compare(a: string, b: string): number {
 }
 
 // A malformed glob never matches (as Go's path.Match), so it is simply left out.
-function compile(patterns: readonly string[]): RegExp[] {
-  const out: RegExp[] = [];
+function compile(patterns: readonly string[]): Glob[] {
+  const out: Glob[] = [];
   for (const pattern of patterns) {
-    const re = globToRegExp(pattern);
-    if (re !== null) out.push(re);
+    const glob = compileGlob(pattern);
+    if (glob !== null) out.push(glob);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { keystoreOpFailure, type RequestOptions } from "@kes/core";
 import type { Route } from "./http/types.js";
 import { ROUTES } from "./routes.js";
 import { makeTestPki, type TestPki } from "./testing/certs.js";
-import { type ClientCert, h1request, h2request, streamingGet } from "./testing/client.js";
+import { type ClientCert, h1request, h2request, rawHttp1, streamingGet } from "./testing/client.js";
 import { untilAborted } from "./testing/fake-crypto.js";
 import { startTestGateway, type TestGateway } from "./testing/harness.js";
 
@@ -62,6 +62,41 @@ describe("request deadlines and streams", () => {
     }
     const ok = await h1request(gw.port, pki.admin, { method: "POST", path: "/v1/key/generate/k" });
     assert.equal(ok.status, 200);
+  });
+
+  it("a body that never arrives: 503 at the deadline, and the connection or stream ends", async () => {
+    // HTTP/1.1: the server would otherwise keep the connection for the unread body until the
+    // idle timeout (90 s); rawHttp1 resolves only once the server has closed it.
+    const raw = await rawHttp1(
+      gw.port,
+      pki.admin,
+      "POST /v1/key/generate/k HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\n{",
+    );
+    assert.match(raw, /^HTTP\/1\.1 503 /);
+    assert.match(raw, /\r\nconnection: close\r\n/i);
+    assert.ok(raw.endsWith('{"message":"request timeout exceeded"}'), raw);
+    // HTTP/2: the stream is ended once the answer is out, though the client never ended it.
+    const session = connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.admin.certPem,
+      key: pki.admin.keyPem,
+    });
+    try {
+      const stream = session.request({ ":method": "POST", ":path": "/v1/key/generate/k" });
+      stream.write("{");
+      const [headers] = (await once(stream, "response")) as [H2Headers];
+      assert.equal(headers[":status"], 503);
+      stream.resume();
+      await once(stream, "close", { signal: AbortSignal.timeout(5_000) });
+      // Only the stream ended: the same session serves the next request.
+      const next = session.request({ ":method": "POST", ":path": "/v1/key/generate/k" });
+      next.end("{}");
+      const [nextHeaders] = (await once(next, "response")) as [H2Headers];
+      assert.equal(nextHeaders[":status"], 200);
+      next.resume();
+    } finally {
+      session.close();
+    }
   });
 
   it("a client that goes away aborts its downstream call", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { connect } from "node:http2";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -80,6 +81,22 @@ describe("client certificates with auth off", () => {
     assertError(res, 400, "no client certificate is present");
   });
 
+  it("a CA certificate followed by another's certificate is refused, not taken for it", async () => {
+    // The client proves it holds the key of the first certificate only; KES took the first
+    // non-CA certificate of the chain, which let anyone with a copy of a certificate pose as
+    // its owner. The request must never run as the victim.
+    const res = await h2request(gw.port, pki.impostor, {
+      method: "GET",
+      path: "/v1/identity/self/describe",
+    });
+    assertError(
+      res,
+      400,
+      "invalid client certificate: the first certificate is a CA certificate; it must be the client's own",
+    );
+    assert.notEqual(JSON.parse(res.body).identity, pki.impostor.victim);
+  });
+
   it("an unknown self-signed certificate is authenticated but not authorized", async () => {
     const res = await h2request(gw.port, pki.stranger, { method: "GET", path: "/v1/key/list/*" });
     assertError(res, 403, "not authorized: insufficient permissions");
@@ -110,6 +127,35 @@ describe("client certificates with auth off", () => {
     await assert.rejects(
       negotiate({ ciphers: "ECDHE-ECDSA-AES128-SHA256", maxVersion: "TLSv1.2" }),
     );
+  });
+
+  it("refuses TLS 1.2 renegotiation", async () => {
+    const socket = tlsConnect({
+      host: "127.0.0.1",
+      port: gw.port,
+      rejectUnauthorized: false,
+      cert: pki.app.certPem,
+      key: pki.app.keyPem,
+      maxVersion: "TLSv1.2",
+      ALPNProtocols: ["http/1.1"],
+    });
+    try {
+      await once(socket, "secureConnect");
+      const outcome = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => resolve("no answer"), 5_000);
+        socket.once("close", () => resolve("closed"));
+        socket.once("error", () => resolve("refused"));
+        const started = socket.renegotiate({}, (err) => {
+          clearTimeout(timer);
+          resolve(err ? "refused" : "renegotiated");
+        });
+        if (!started) resolve("refused");
+      });
+      assert.notEqual(outcome, "renegotiated");
+      assert.notEqual(outcome, "no answer");
+    } finally {
+      socket.destroy();
+    }
   });
 
   it("many requests on one HTTP/2 connection share its identity", async () => {

@@ -1,4 +1,4 @@
-import { globToRegExp, isKesError, validateName } from "@kes/core";
+import { compileGlob, isKesError, validateName } from "@kes/core";
 import type { ConfigNode } from "../node.js";
 import type { PolicyConfig } from "../types.js";
 import { parseIdentity } from "./identity.js";
@@ -60,7 +60,7 @@ function parsePatterns(node: ConfigNode): string[] {
         `pattern '${pattern}' does not start with '/': patterns match request paths such as /v1/key/create/my-key`,
       );
     }
-    if (globToRegExp(pattern) === null) {
+    if (compileGlob(pattern) === null) {
       item.fail(`pattern '${pattern}' is not a valid glob (unbalanced '[' or trailing '\\')`);
     }
     return pattern;

@@ -17,6 +17,11 @@ export interface HttpExchange {
   readonly headers: IncomingHttpHeaders;
   /** The request body as it arrives. */
   readonly body: Readable;
+  /**
+   * True once the client has sent the whole request body (HTTP/2: ended its side of the
+   * stream), whether or not it was read.
+   */
+  readonly bodyReceived: boolean;
   /** The connection's TLS socket; undefined once it is gone. */
   readonly socket: TLSSocket | undefined;
   /**

@@ -37,6 +37,10 @@ export class H1Exchange implements HttpExchange {
     return this.#req;
   }
 
+  get bodyReceived(): boolean {
+    return this.#req.complete;
+  }
+
   get socket(): TLSSocket | undefined {
     return (this.#req.socket as TLSSocket | null) ?? undefined;
   }

@@ -29,6 +29,11 @@ export class H2Exchange implements HttpExchange {
     return this.#stream;
   }
 
+  get bodyReceived(): boolean {
+    const stream = this.#stream;
+    return stream.readableEnded || stream.state.remoteClose === 1;
+  }
+
   get socket(): TLSSocket | undefined {
     return this.#stream.session?.socket as TLSSocket | undefined;
   }

@@ -240,6 +240,9 @@ class Call implements RequestContext, Observed, Expiring, Interruptible {
   expire(shutdown = false): void {
     if (this.#end(TIMED_OUT)) return;
     const err = shutdown ? errors.serviceUnavailable(SHUTTING_DOWN) : errors.timeout();
+    // A body still on its way (a slow or stalled client) will not be read: the connection
+    // (HTTP/1.1) or the stream (HTTP/2) ends with this answer instead of waiting for it.
+    if (!this.ex.bodyReceived) this.ex.stopReading();
     respondError(this.services, this.ex, err, this.route, this);
   }
 

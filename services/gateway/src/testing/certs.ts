@@ -32,6 +32,12 @@ export interface TestPki {
   readonly caSigned: Client;
   /** A client issued by a certificate without CA:TRUE; certPem = leaf + that issuer. */
   readonly twoLeaves: Client;
+  /**
+   * An impersonation attempt: a CA:TRUE certificate (whose key the client holds) that names
+   * `not-ca` as its issuer (subject and key identifier copied from it), sent followed by the
+   * real `not-ca` certificate, whose key the client does not have. `victim` is not-ca's identity.
+   */
+  readonly impostor: Client & { readonly victim: string };
   cleanup(): Promise<void>;
 }
 
@@ -139,12 +145,55 @@ export async function makeTestPki(): Promise<TestPki> {
       stranger: client(stranger),
       caSigned: client(caSigned),
       twoLeaves: client(twoLeaves, notCa.certPem),
+      impostor: {
+        ...client(await impostor(dir), notCa.certPem),
+        victim: identityOfCertificate(notCa.certPem),
+      },
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+// A self-signed CA posing as not-ca (same subject and subject key identifier), and a CA:TRUE
+// certificate it issues: to a chain builder that checks names and key identifiers, not-ca
+// looks like that certificate's issuer.
+async function impostor(dir: string): Promise<Pem> {
+  const { stdout } = await run(
+    "openssl",
+    ["x509", "-in", "not-ca.crt", "-noout", "-ext", "subjectKeyIdentifier"],
+    { cwd: dir },
+  );
+  const skid = stdout.trim().split("\n").at(-1)?.trim().replaceAll(" ", "") ?? "";
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "fake-not-ca.key",
+    "-out",
+    "fake-not-ca.crt",
+    "-subj",
+    "/CN=not-ca",
+    "-days",
+    "2",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    `subjectKeyIdentifier=${skid}`,
+  ]);
+  return issued(
+    dir,
+    "impostor",
+    "fake-not-ca",
+    "basicConstraints=critical,CA:TRUE\nauthorityKeyIdentifier=keyid\nextendedKeyUsage=clientAuth\n",
+  );
 }
 
 /** Runs openssl in `dir` (for one-off certificates in a test). */
