@@ -38,6 +38,17 @@ describe("client certificates with auth off", () => {
     await pki?.cleanup();
   });
 
+  /** A bare TLS connection with the app's certificate. */
+  const connectAsApp = (options: ConnectionOptions) =>
+    tlsConnect({
+      host: "127.0.0.1",
+      port: gw.port,
+      rejectUnauthorized: false,
+      cert: pki.app.certPem,
+      key: pki.app.keyPem,
+      ...options,
+    });
+
   it("no certificate: 400 no client certificate is present; /version still answers", async () => {
     for (const send of [h2request, h1request]) {
       const res = await send(gw.port, undefined, { method: "POST", path: "/v1/key/create/x" });
@@ -105,14 +116,7 @@ describe("client certificates with auth off", () => {
   it("speaks TLS 1.3 and 1.2 with ECDHE + AEAD suites only", async () => {
     const negotiate = (options: ConnectionOptions) =>
       new Promise<{ version: string | null; cipher: string }>((resolve, reject) => {
-        const socket = tlsConnect({
-          host: "127.0.0.1",
-          port: gw.port,
-          rejectUnauthorized: false,
-          cert: pki.app.certPem,
-          key: pki.app.keyPem,
-          ...options,
-        });
+        const socket = connectAsApp(options);
         socket.once("secureConnect", () => {
           resolve({ version: socket.getProtocol(), cipher: socket.getCipher().name });
           socket.destroy();
@@ -130,15 +134,7 @@ describe("client certificates with auth off", () => {
   });
 
   it("refuses TLS 1.2 renegotiation", async () => {
-    const socket = tlsConnect({
-      host: "127.0.0.1",
-      port: gw.port,
-      rejectUnauthorized: false,
-      cert: pki.app.certPem,
-      key: pki.app.keyPem,
-      maxVersion: "TLSv1.2",
-      ALPNProtocols: ["http/1.1"],
-    });
+    const socket = connectAsApp({ maxVersion: "TLSv1.2", ALPNProtocols: ["http/1.1"] });
     try {
       await once(socket, "secureConnect");
       const outcome = await new Promise<string>((resolve) => {

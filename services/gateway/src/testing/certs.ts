@@ -45,7 +45,13 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run("openssl", args, { cwd: dir });
 }
 
-async function selfSigned(dir: string, name: string, alg: "ed25519" | "ec", ext: string[]) {
+async function selfSigned(
+  dir: string,
+  name: string,
+  alg: "ed25519" | "ec",
+  ext: string[],
+  subject = name,
+) {
   const keyArgs =
     alg === "ed25519"
       ? ["-newkey", "ed25519"]
@@ -60,7 +66,7 @@ async function selfSigned(dir: string, name: string, alg: "ed25519" | "ec", ext:
     "-out",
     `${name}.crt`,
     "-subj",
-    `/CN=${name}`,
+    `/CN=${subject}`,
     "-days",
     "2",
     ...ext.flatMap((e) => ["-addext", e]),
@@ -167,27 +173,13 @@ async function impostor(dir: string): Promise<Pem> {
     { cwd: dir },
   );
   const skid = stdout.trim().split("\n").at(-1)?.trim().replaceAll(" ", "") ?? "";
-  await openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
+  await selfSigned(
+    dir,
+    "fake-not-ca",
     "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "fake-not-ca.key",
-    "-out",
-    "fake-not-ca.crt",
-    "-subj",
-    "/CN=not-ca",
-    "-days",
-    "2",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    `subjectKeyIdentifier=${skid}`,
-  ]);
+    ["basicConstraints=critical,CA:TRUE", `subjectKeyIdentifier=${skid}`],
+    "not-ca",
+  );
   return issued(
     dir,
     "impostor",
