@@ -560,6 +560,17 @@ describe("KES client list and errors", () => {
       }
       if (req.path.includes("nowhere")) return { status: 307 };
       if (req.path.includes("teapot")) return { status: 599, body: "  \n" };
+      if (req.path.includes("html")) {
+        return {
+          status: 404,
+          headers: { "content-type": "text/html; charset=utf-8" },
+          body: "<!doctype html><html><body><h1>Not Found</h1></body></html>",
+        };
+      }
+      if (req.path.includes("markup")) return { status: 502, body: "<html>bad gateway</html>" };
+      if (req.path.includes("long")) {
+        return { status: 500, headers: { "content-type": "text/plain" }, body: "x".repeat(600) };
+      }
       return { status: 404 };
     });
     const c = client(server.endpoint);
@@ -580,6 +591,19 @@ describe("KES client list and errors", () => {
       ],
       ["empty", 404, "the server answered 404 Not Found without a KES error message", true],
       ["teapot", 599, "the server answered 599 without a KES error message", true],
+      [
+        "html",
+        404,
+        "the server answered 404 Not Found with a text/html page instead of a KES error message",
+        true,
+      ],
+      [
+        "markup",
+        502,
+        "the server answered 502 Bad Gateway with a markup page instead of a KES error message",
+        true,
+      ],
+      ["long", 500, `${"x".repeat(500)}… (cut)`, false],
     ];
     for (const [name, status, message, withoutMessage] of cases) {
       const err = await c.createKey(decodeURIComponent(name)).catch((e: unknown) => e);

@@ -7,6 +7,9 @@ import { WireError } from "./wire.js";
 /** Largest success or error body read into memory (kes-go's limit). */
 export const MAX_BODY = 1 << 20;
 
+/** Longest error text shown as it is; KES's own messages are far shorter. */
+const MAX_MESSAGE = 500;
+
 /**
  * One HTTP answer. Reading its body is still bound by the request's deadline, and failures
  * while reading become the client's error types.
@@ -135,10 +138,21 @@ export class KesResponse {
         // Not JSON after all (KES 2023 does not escape its messages): keep the text.
       }
     }
-    if (message !== "") return new KesApiError(this.status, message, this.endpoint);
+    // KES answers errors as JSON or plain text; a web page (a proxy's or another server's error
+    // page) is named, not printed.
+    const type = this.contentType;
+    const page =
+      (type !== "" && type !== "application/json" && type !== "text/plain") ||
+      message.startsWith("<");
+    if (message !== "" && !page) {
+      const short =
+        message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}… (cut)` : message;
+      return new KesApiError(this.status, short, this.endpoint);
+    }
+    const what = page ? `with a ${type === "" ? "markup" : type} page instead of` : "without";
     return new KesApiError(
       this.status,
-      `the server answered ${this.statusLine} without a KES error message`,
+      `the server answered ${this.statusLine} ${what} a KES error message`,
       this.endpoint,
       { withoutMessage: true },
     );

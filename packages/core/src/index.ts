@@ -5,4 +5,5 @@ export * from "./glob.js";
 export * from "./keystore.js";
 export * from "./log.js";
 export * from "./log-limiter.js";
+export * from "./make-directory.js";
 export * from "./names.js";

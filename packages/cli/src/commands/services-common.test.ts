@@ -17,6 +17,7 @@ import {
   splitListen,
   untilSignal,
 } from "./services-common.js";
+import { internalCertFiles, internalCerts } from "./tool-certs.js";
 
 const BASE = "admin:\n  identity: disabled\ntls:\n  key: server.key\n  cert: server.cert\n";
 const SERVICES = `services:
@@ -109,6 +110,30 @@ describe("split services: config and internal TLS", () => {
       setUpService("gateway", { config: noCert, insecureInternal: true }, fakeIo({ CA: ca })),
       { message: /^.*no-cert\.yml:5: tls\.cert: cannot read the file / },
     );
+  });
+
+  it("a service started with another service's certificate is refused at startup", async () => {
+    const out = join(dir, "internal");
+    await internalCerts({ out, dns: [], ip: [], expiry: "24h", force: false }, fakeIo({}));
+    const files = internalCertFiles(out);
+    const config = await file(
+      "roles.yml",
+      `${BASE}services:\n  tls:\n    ca: ${files.ca.certFile}\n    cert: \${CERT}\n    key: \${KEY}\n`,
+    );
+    const io = (role: "gateway" | "crypto" | "keystore" | "ca") =>
+      fakeIo({ CERT: files[role].certFile, KEY: files[role].keyFile });
+    await setUpService("crypto", { config }, io("crypto"));
+    await assert.rejects(setUpService("crypto", { config }, io("keystore")), {
+      name: "CliError",
+      message:
+        `${config}: services.tls.cert: ${files.keystore.certFile} is the keystore service's ` +
+        "certificate; kes crypto needs its own, with the subject CN=crypto " +
+        "(kes tool certs internal makes one for each service)",
+    });
+    await assert.rejects(setUpService("keystore", { config }, io("ca")), {
+      message:
+        /ca\.crt is a certificate without a service role \(subject CN=kes internal CA\); kes keystore needs its own/,
+    });
   });
 
   it("listen addresses and listen failures", () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { InternalTlsConfig, KesConfig, ServicesConfig } from "@kes/config";
 import { createLogger, type Logger } from "@kes/core";
@@ -105,6 +106,7 @@ export async function setUpService(
 ): Promise<ServiceSetup> {
   tuneHeap();
   const { config, services, tls } = await loadServices(name, flags, io);
+  if (tls !== undefined) await checkOwnRole(tls, name, flags.config as string);
   const { formatConfigWarning } = await import("@kes/config");
   const logger = createLogger({
     name: `kes-${name}`,
@@ -115,6 +117,37 @@ export async function setUpService(
   }
   if (tls === undefined) logger.warn("internal gRPC without TLS (--insecure-internal)");
   return { config, services, tls, logger, version: await cliVersion() };
+}
+
+/**
+ * A service started with another service's certificate would only be refused by its peers
+ * (a gateway then reports the crypto service as unreachable): say so at startup instead.
+ */
+async function checkOwnRole(
+  tls: InternalTlsConfig,
+  name: "gateway" | "crypto" | "keystore",
+  configFile: string,
+): Promise<void> {
+  let subject: string;
+  try {
+    subject = new X509Certificate(await readFile(tls.cert)).subject;
+  } catch {
+    return; // Not a certificate: the TLS setup reports it, naming the file.
+  }
+  const { SERVICE_ROLES } = await import("@kes/keystore-service");
+  const names = subject
+    .split("\n")
+    .filter((line) => line.startsWith("CN="))
+    .map((line) => line.slice(3));
+  if (names.length === 1 && names[0] === name) return;
+  const carries =
+    names.length === 1 && (SERVICE_ROLES as readonly string[]).includes(names[0] as string)
+      ? `the ${names[0]} service's certificate`
+      : `a certificate without a service role (subject ${subject.replaceAll("\n", ", ") || "empty"})`;
+  throw new CliError(
+    `${configFile}: services.tls.cert: ${tls.cert} is ${carries}; kes ${name} needs its own, ` +
+      `with the subject CN=${name} (kes tool certs internal makes one for each service)`,
+  );
 }
 
 async function cliVersion(): Promise<string> {

@@ -1,6 +1,6 @@
-import { access, mkdir } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { isKesError, parseDuration } from "@kes/core";
+import { isKesError, makeDirectory, parseDuration } from "@kes/core";
 import type { ServiceRole } from "@kes/keystore-service";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
@@ -65,7 +65,7 @@ export async function internalCerts(flags: InternalCertsFlags, io: CliIo): Promi
   const dns = given ? flags.dns : DEFAULT_DNS;
   const ip = given ? flags.ip : DEFAULT_IP;
   try {
-    await mkdir(flags.out, { recursive: true, mode: 0o755 });
+    await makeDirectory(flags.out, 0o755);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "I/O error";
     throw new CliError(`cannot create the directory '${flags.out}': ${code}`);

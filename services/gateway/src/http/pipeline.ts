@@ -500,7 +500,13 @@ function respondError(
     if (reply.unexpected) services.logger.error({ ...context, err }, "request failed");
     // A keystore failure was logged where it happened, with its key and cause (crypto service).
     else if (!isKesError(err, "keystore_failure")) {
-      services.logger.warn({ ...context, reason: reply.message }, "request failed");
+      // What lies behind a 502/503 (a gRPC transport error: a refused TLS handshake, say) is
+      // for the operator; it names services and addresses, never request data.
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : "";
+      services.logger.warn(
+        { ...context, reason: reply.message, ...(cause === "" ? {} : { cause }) },
+        "request failed",
+      );
     }
     // The error stream gets what the client got, never the internal cause.
     services.streams.errorEvent(`${ex.method} ${path ?? "?"}: ${reply.status} ${reply.message}`);

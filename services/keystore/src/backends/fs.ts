@@ -5,7 +5,6 @@ import {
   type FileHandle,
   link,
   lstat,
-  mkdir,
   open,
   readdir,
   rm,
@@ -24,6 +23,7 @@ import {
   type ListPage,
   type ListRequest,
   type Logger,
+  makeDirectory,
   silentLogger,
   validateName,
 } from "@kes/core";
@@ -68,7 +68,7 @@ async function prepareDirectory(root: string): Promise<void> {
       throw errors.keystoreFailure(`fs keystore: cannot access "${root}": ${reasonOf(err)}`);
     }
     try {
-      await mkdir(root, { recursive: true, mode: 0o700 });
+      await makeDirectory(root, 0o700);
     } catch (mkdirErr) {
       throw errors.keystoreFailure(
         `fs keystore: cannot create directory "${root}": ${reasonOf(mkdirErr)}`,
