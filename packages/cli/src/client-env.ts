@@ -5,7 +5,7 @@ import { isKesError } from "@kes/core";
 import type { PemBlock } from "@kes/identity";
 import { type ServerSource, toCliError } from "./client-errors.js";
 import { CliError } from "./errors.js";
-import type { CliIo } from "./io.js";
+import { type CliIo, NoTerminalError } from "./io.js";
 
 /** Where `kes` commands go when KES_SERVER is not set (KES 2023). */
 export const DEFAULT_SERVER = "https://127.0.0.1:7373";
@@ -107,7 +107,15 @@ export async function loadCertificateFiles(
     key = loadPrivateKey(keyText);
   } catch (err) {
     if (!(isKesError(err) && /password is required/.test(err.message))) throw keyError(err);
-    const password = await io.promptPassword(`Enter password for private key ${creds.keyFile}: `);
+    const password = await io
+      .promptPassword(`Enter password for private key ${creds.keyFile}: `)
+      .catch((err: unknown) => {
+        if (!(err instanceof NoTerminalError)) throw err;
+        throw new CliError(
+          `${keyName} is encrypted: its password is asked on a terminal, but stdin is not one ` +
+            "(run the command in a terminal, or use an unencrypted key)",
+        );
+      });
     try {
       key = loadPrivateKey(keyText, password);
     } catch (err2) {

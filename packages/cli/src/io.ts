@@ -26,11 +26,18 @@ function stream(s: NodeJS.WriteStream): OutputStream {
   };
 }
 
+/** A password was needed but there is no terminal to ask on; callers may say what for. */
+export class NoTerminalError extends CliError {
+  constructor() {
+    super("a password is needed, but stdin is not a terminal");
+  }
+}
+
 /** Reads one line from the terminal in raw mode so the secret is never echoed. */
 function promptPassword(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
-    return Promise.reject(new CliError("a password is needed, but stdin is not a terminal"));
+    return Promise.reject(new NoTerminalError());
   }
   process.stderr.write(question);
   stdin.setRawMode(true);

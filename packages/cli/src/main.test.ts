@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describe, it } from "node:test";
 
@@ -43,5 +44,47 @@ describe("output into a closed pipe", () => {
     assert.equal(code, 1);
     assert.match(stderr, /unknown command 'no-such-command'/);
     assert.doesNotMatch(stderr, /EPIPE/);
+  });
+});
+
+describe("kes --version", () => {
+  it("prints the package's version and exits 0 (kes -v too)", async () => {
+    const { version } = JSON.parse(
+      await readFile(resolve(import.meta.dirname, "../package.json"), "utf8"),
+    ) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const child = spawn(process.execPath, [BIN, flag], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const [code] = (await once(child, "close")) as [number | null];
+      clearTimeout(timer);
+      assert.equal(code, 0, flag);
+      assert.equal(stdout, `kes version ${version}\n`, flag);
+    }
+  });
+});
+
+describe("warnings", () => {
+  it("drops Node's IP-as-TLS-server-name warning (DEP0123) and keeps every other", async () => {
+    const main = resolve(import.meta.dirname, "main.js");
+    const script = `
+      const { dropIpServernameWarning } = await import(${JSON.stringify(main)});
+      dropIpServernameWarning();
+      const { connect } = await import("node:tls");
+      connect({ host: "127.0.0.1", port: 1, servername: "127.0.0.1" }).on("error", () => {});
+      process.emitWarning("still shown", "DeprecationWarning", "DEP9999");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    await once(child, "close");
+    assert.doesNotMatch(stderr, /DEP0123/);
+    assert.match(stderr, /\[DEP9999\] DeprecationWarning: still shown/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./errors.js";
 
@@ -19,8 +20,19 @@ const SERVICE_GROUPS: Readonly<Record<string, Group>> = {
 function emptyProgram(): Command {
   return new Command("kes")
     .description("KES: a key encryption service (TypeScript, gRPC microservices)")
+    .version(`kes version ${packageVersion()}`, "-v, --version", "print the version")
     .showHelpAfterError()
     .exitOverride();
+}
+
+/** This package's version (as `kes server` shows it in its banner). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    return String(pkg.version ?? "<unknown>");
+  } catch {
+    return "<unknown>";
+  }
 }
 
 /** Builds the whole `kes` command tree. Each file in ./commands registers one command group. */
@@ -66,9 +78,30 @@ export function guardOutput(
   }
 }
 
+/**
+ * Node warns once per process (DEP0123) when a TLS client sends an IP address as its server
+ * name; grpc-js does so for every `host:port` target given as an IP, as the split services'
+ * internal addresses usually are (127.0.0.1:7002). The warning is about SNI only (the
+ * certificate is still checked against the IP) and is a line of plain text amid the JSON log:
+ * that one warning is dropped, every other goes out as Node would print it.
+ */
+export function dropIpServernameWarning(): void {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const [typeOrOptions, code] = rest;
+    const given =
+      typeof typeOrOptions === "object" && typeOrOptions !== null
+        ? (typeOrOptions as { code?: unknown }).code
+        : code;
+    if (given === "DEP0123") return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+
 /** Runs the CLI; failures print "Error: <message>" on stderr and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
   guardOutput([process.stdout, process.stderr]);
+  dropIpServernameWarning();
   const program = await programFor(argv);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -228,7 +228,7 @@ describe("config errors name the file, the line and the key path", () => {
     );
     expectError(
       minimal("").replace("  cert: server.cert\n", "  cert: server.cert\n  auth: maybe\n"),
-      "server-config.yml:6: tls.auth: expected on or off, got 'maybe'",
+      "server-config.yml:6: tls.auth: expected on or off (or true or false), got 'maybe'",
     );
     expectError(
       minimal("log:\n  audit: loud\n"),

@@ -178,7 +178,7 @@ export class ConfigNode {
     if (value === undefined || value === "") return undefined;
     if (value === "on" || value === "true") return true;
     if (value === "off" || value === "false") return false;
-    return this.fail(`expected on or off, got '${this.string()?.trim()}'`);
+    return this.fail(`expected on or off (or true or false), got '${this.string()?.trim()}'`);
   }
 
   /** A Go duration ("30s", "5m", "1h30m") in milliseconds; "" or absent -> undefined. */

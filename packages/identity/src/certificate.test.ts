@@ -110,7 +110,7 @@ describe("createSelfSignedCertificate", () => {
     );
     await rejects(
       createSelfSignedCertificate({ validityDays: 0 }),
-      "invalid validity of 0 days: expected more than 0",
+      "invalid validity of 0 days: expected more than 0 and at most 36500 days (100 years)",
     );
     await rejects(
       createSelfSignedCertificate({ subject: " " }),

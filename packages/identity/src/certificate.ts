@@ -244,11 +244,16 @@ function checkSubject(subject: string | undefined, required: boolean): string | 
   return subject;
 }
 
+/** The longest validity a certificate may be given; beyond 100 years is surely a typo. */
+export const MAX_VALIDITY_DAYS = 36_500;
+
 function checkValidity(days: number | undefined, fallback: number): number {
   if (days === undefined) return fallback;
-  // Sub-day validity is allowed (tests, short-lived certs); beyond 100 years is surely a typo.
-  if (!Number.isFinite(days) || days <= 0 || days > 36_500) {
-    throw errors.invalidArgument(`invalid validity of ${days} days: expected more than 0`);
+  // Sub-day validity is allowed (tests, short-lived certs).
+  if (!Number.isFinite(days) || days <= 0 || days > MAX_VALIDITY_DAYS) {
+    throw errors.invalidArgument(
+      `invalid validity of ${days} days: expected more than 0 and at most ${MAX_VALIDITY_DAYS} days (100 years)`,
+    );
   }
   return days;
 }

@@ -206,6 +206,14 @@ describe("opening the CipherTrust keystore: TLS", () => {
     );
   });
 
+  it("an http endpoint on the TLS server: asks whether the scheme is right", async () => {
+    await refused(
+      cm.open({}, { endpoint: cm.sim.url.replace("https:", "http:") }),
+      cm.refreshToken,
+      /broke before a complete answer .*is the endpoint's scheme right\? .*says http:\/\//,
+    );
+  });
+
   it("an https endpoint on a plain-HTTP server: asks whether the scheme is right", async () => {
     const plain = await startSimulator();
     try {

@@ -1,4 +1,3 @@
-import { parseDuration } from "@kes/core";
 import {
   type CertificateUsage,
   createSelfSignedCertificate,
@@ -11,6 +10,7 @@ import {
 } from "@kes/identity";
 import { CliError } from "../errors.js";
 import type { CliIo } from "../io.js";
+import { validity } from "./validity.js";
 
 /** The flags of `kes identity new` and `kes tool identity new`, after commander. */
 export interface NewFlags {
@@ -140,17 +140,6 @@ function checkKeyType(value: string | undefined): KeyType {
     throw new CliError(`invalid --key-type '${value}': expected ${KEY_TYPES.join(" or ")}`);
   }
   return value;
-}
-
-function validity(text: string, flag: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    throw new CliError(`invalid ${flag} '${text}': expected a duration such as 720h or 2160h`);
-  }
-  if (!(ms > 0)) throw new CliError(`invalid ${flag} '${text}': it must be more than 0`);
-  return ms / 86_400_000;
 }
 
 async function askPassword(io: CliIo): Promise<string> {

@@ -244,6 +244,10 @@ describe("kes tool identity / kes identity", () => {
       "invalid --time '0s': it must be more than 0",
     );
     await fails(
+      ["identity", "new", "--expiry", "1000000h", "--key", at("d.key"), "--cert", at("d.cert")],
+      "invalid --expiry '1000000h': at most 876000h (100 years)",
+    );
+    await fails(
       [
         "tool",
         "identity",

@@ -326,6 +326,15 @@ describe("kes key credentials", () => {
 
     const wrong = fakeIo(env, { password: "nope" });
     await kesFails(["key", "create", "-k", "c-two"], wrong, /password is wrong/);
+
+    // No terminal to ask on (stdin piped): the message names the key file and the way out.
+    await kesFails(
+      ["key", "create", "-k", "c-three"],
+      fakeIo(env),
+      new RegExp(
+        `^KES_CLIENT_KEY \\(${keyFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\) is encrypted: its password is asked on a terminal, but stdin is not one`,
+      ),
+    );
   });
 
   it("refuses missing, half-given or conflicting credentials, naming the variables", async () => {

@@ -1,11 +1,12 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { isKesError, makeDirectory, parseDuration } from "@kes/core";
+import { isKesError, makeDirectory } from "@kes/core";
 import type { ServiceRole } from "@kes/keystore-service";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { type CliIo, processIo } from "../io.js";
 import { collect } from "./collect.js";
+import { validity } from "./validity.js";
 
 export interface InternalCertsFlags {
   readonly out: string;
@@ -48,7 +49,7 @@ export function internalCertFiles(out: string) {
  */
 export async function internalCerts(flags: InternalCertsFlags, io: CliIo): Promise<void> {
   if (flags.out.trim() === "") throw new CliError("--out needs a directory");
-  const validityDays = expiryDays(flags.expiry);
+  const validityDays = validity(flags.expiry, "--expiry", "8760h");
   const files = internalCertFiles(flags.out);
   const all = Object.values(files).flatMap((p) => [p.certFile, p.keyFile]);
   if (!flags.force) {
@@ -117,17 +118,6 @@ function summary(out: string, files: ReturnType<typeof internalCertFiles>, names
     `Each certificate names its role (CN and DNS name) and is valid for: ${names.join(", ")}\n`,
     `Each process: KES_INTERNAL_CA=${join(out, "ca.crt")} KES_INTERNAL_CERT=${join(out, "<role>.crt")} KES_INTERNAL_KEY=${join(out, "<role>.key")}\n`,
   ].join("");
-}
-
-function expiryDays(text: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    throw new CliError(`invalid --expiry '${text}': expected a duration such as 8760h`);
-  }
-  if (!(ms > 0)) throw new CliError(`invalid --expiry '${text}': it must be more than 0`);
-  return ms / 86_400_000;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { CliIo } from "../io.js";
+import { type CliIo, NoTerminalError } from "../io.js";
 
 /** A CliIo that records what a command prints; `tty` decides friendly vs JSON output. */
 export interface FakeIo extends CliIo {
@@ -31,7 +31,7 @@ export function fakeIo(
     },
     promptPassword: async (question) => {
       prompts.push(question);
-      if (options.password === undefined) throw new Error("no terminal in this test");
+      if (options.password === undefined) throw new NoTerminalError();
       return options.password;
     },
     out: () => out,

@@ -241,7 +241,11 @@ export function classifyTransportError(
   if (DROPPED.has(code) || code.startsWith("HPE_")) {
     return new TransportError(
       "reset",
-      `the connection to CipherTrust Manager at ${target} broke before a complete answer (${code})`,
+      `the connection to CipherTrust Manager at ${target} broke before a complete answer (${code})${
+        url.protocol === "http:"
+          ? `: is the endpoint's scheme right? (${CONFIG_KEYS.endpoint} says http://, plain HTTP; CipherTrust Manager speaks https://)`
+          : ""
+      }`,
       true,
       { cause: err },
     );
