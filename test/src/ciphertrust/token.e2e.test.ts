@@ -52,9 +52,10 @@ describe("CipherTrust token lifecycle", () => {
       await Promise.all([0, 1, 2, 3].map(worker));
       assert.deepEqual(failures, [], `${failures.length} of ${calls} calls failed`);
       assert.ok(calls > 100, `only ${calls} calls in 10 s`);
-      // Renewed about every second (duration / 2), not once per call.
+      // Renewed about every second (duration / 2), not once per call. 10 s on 2 s tokens need at
+      // least 5 of them; a busy machine can delay renewals towards that, never below it.
       const renewals = tokenRequests(cm);
-      assert.ok(renewals >= 6 && renewals < 40, `${renewals} token requests`);
+      assert.ok(renewals >= 5 && renewals < 40, `${renewals} token requests`);
     } finally {
       await cm.close();
     }
