@@ -266,3 +266,78 @@ describe("gateway reload", () => {
     assert.equal((await noCert()).status, 200);
   });
 });
+
+describe("gateway reload: client CAs with auth on", () => {
+  let pki: TestPki;
+  let gw: TestGateway;
+  let config: KesConfig;
+
+  before(async () => {
+    pki = await makeTestPki();
+    // The CA-signed client is the admin; it is trusted through tls.ca only.
+    config = testConfig(pki, { admin: pki.caSigned.identity, ca: join(pki.dir, "ca.crt") });
+    gw = await startTestGateway(pki, { config, auth: "on" });
+  });
+  after(async () => {
+    await gw?.close();
+    await pki?.cleanup();
+  });
+
+  const openSession = () =>
+    connect(`https://127.0.0.1:${gw.port}`, {
+      rejectUnauthorized: false,
+      cert: pki.caSigned.certPem,
+      key: pki.caSigned.keyPem,
+    });
+  const ask = (session: ReturnType<typeof openSession>) =>
+    new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ":method": "GET", ":path": "/v1/identity/self/describe" });
+      stream.resume();
+      stream.once("response", (h) => resolve(Number(h[":status"])));
+      stream.once("error", reject);
+    });
+
+  it("a reload that keeps the CAs (a policy change) leaves open connections alone", async () => {
+    const session = openSession();
+    try {
+      assert.equal(await ask(session), 200);
+      let away = false;
+      session.once("goaway", () => {
+        away = true;
+      });
+      await gw.gateway.reload({ ...config, policies: {} });
+      assert.equal(await ask(session), 200);
+      assert.equal(away, false, "no GOAWAY");
+    } finally {
+      session.close();
+    }
+  });
+
+  it("removing a CA asks open connections to reconnect; its clients are then refused", async () => {
+    const session = openSession();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal(await ask(session), 200);
+      const h1 = await streamingGet(agent, gw.port, pki.caSigned, "/v1/identity/self/describe");
+      assert.equal(h1.status, 200);
+      await h1.ended;
+      const within = { signal: AbortSignal.timeout(5_000) };
+      const h1Closed = once(h1.socket, "close", within);
+      const goaway = once(session, "goaway", within);
+      // A CA that did not issue the client's certificate, instead of the one that did.
+      await gw.gateway.reload({
+        ...config,
+        tls: { ...config.tls, ca: join(pki.dir, "not-ca.crt") },
+      });
+      await goaway;
+      await h1Closed;
+      // A new connection is verified against the new CAs: refused.
+      await assert.rejects(
+        h2request(gw.port, pki.caSigned, { method: "GET", path: "/v1/identity/self/describe" }),
+      );
+    } finally {
+      session.destroy();
+      agent.destroy();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { constants as cryptoConstants } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { rootCertificates, type TLSSocket } from "node:tls";
 import type { KesConfig } from "@kes/config";
 import { type CryptoApi, createLogger, type Logger } from "@kes/core";
 import { Registry } from "prom-client";
@@ -77,7 +77,11 @@ export interface Gateway {
    * and the TLS certificate, key and client CAs, all at once. Open connections and in-flight
    * requests carry on (a request keeps the rules it started under; new handshakes get the new
    * certificate), except an open /v1/log/* stream whose caller the new policies no longer
-   * allow: it ends, as at shutdown. Throws, changing nothing, when the new config cannot be
+   * allow: it ends, as at shutdown. When the new config trusts fewer client CAs (one removed
+   * from tls.ca, or auth turned on), every open connection is asked to reconnect (HTTP/2
+   * GOAWAY, HTTP/1.1 `Connection: close`) once its requests are answered, so each client is
+   * verified again under the new CAs; what is still open 30 s later is cut. Throws, changing
+   * nothing, when the new config cannot be
    * applied. The listen address and the keystore are not the gateway's to change (see the
    * caller).
    */
@@ -169,7 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closing: () => streams.end(),
     graceOver: () => pipeline.cutOff(),
   });
-  const closing = () => tracker.closing;
+  const closing = (socket: Socket) => tracker.closing || tracker.retired(socket);
   answerByProtocol(server, {
     http2: (stream, headers) => pipeline.serve(new H2Exchange(stream, headers)),
     http1: (req, res) => pipeline.serve(new H1Exchange(req, res, closing)),
@@ -192,12 +196,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   logger.info({ address, auth: current.auth }, "gateway listening");
 
   let reloading: Promise<void> = Promise.resolve();
+  let currentTls = tls;
   async function reload(next: KesConfig): Promise<void> {
     const nextTls = await loadServerTls(next.tls, options.tls);
     const configured = configure(fixed, next, options.auth); // throws on a bad config
     // Validates the new material too; until here nothing has changed.
     server.setSecureContext(secureContextOptions(nextTls));
+    // Open connections were verified against the client CAs of their handshake. When the new
+    // config trusts less (a CA removed, or auth turned on), they are asked to reconnect, so
+    // that every client is checked under the new rules; adding a CA or changing policies
+    // leaves them be.
+    const trustsLess =
+      configured.auth === "on" && (current.auth === "off" || removesCa(currentTls.ca, nextTls.ca));
+    currentTls = nextTls;
     current = configured;
+    if (trustsLess) {
+      const asked = tracker.retire(RETIRE_MS);
+      logger.info(
+        { connections: asked },
+        "client CAs reduced: open connections asked to reconnect",
+      );
+    }
     // Open /v1/log/* streams follow the new policies too: one no longer allowed ends now.
     pipeline.recheck();
     streams.setAuditToStdout(next.log.audit);
@@ -309,6 +328,24 @@ function closeIdleSessions(server: Http2SecureServer, idleMs: number): void {
 interface ConnectionTracker {
   readonly closing: boolean;
   close(graceMs: number): Promise<void>;
+  /**
+   * Asks every open connection to end (HTTP/2: GOAWAY; HTTP/1.1: idle ones close, busy ones
+   * after their answer, which says `Connection: close`); in-flight requests finish. What is
+   * still open after `graceMs` (a /v1/log/* stream) is cut. Returns how many were asked.
+   */
+  retire(graceMs: number): number;
+  /** True for an HTTP/1.1 connection retire() asked to end. */
+  retired(socket: Socket): boolean;
+}
+
+/** How long connections asked to reconnect by a reload may take to finish (then: cut). */
+const RETIRE_MS = 30_000;
+
+/** True when `next` lacks a CA that `previous` trusted (undefined: Node's default roots). */
+function removesCa(previous: readonly string[] | undefined, next: readonly string[] | undefined) {
+  const before = previous ?? rootCertificates;
+  const after = new Set(next ?? rootCertificates);
+  return before.some((ca) => !after.has(ca));
 }
 
 /** How long the 503s written when the grace period ends get before the connections are cut. */
@@ -330,6 +367,12 @@ interface CloseHooks {
 function trackConnections(server: Http2SecureServer, hooks: CloseHooks): ConnectionTracker {
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
+  const tlsSockets = new Set<TLSSocket>();
+  const retiredSockets = new WeakSet<Socket>();
+  server.on("secureConnection", (socket: TLSSocket) => {
+    tlsSockets.add(socket);
+    socket.once("close", () => tlsSockets.delete(socket));
+  });
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -367,6 +410,18 @@ function trackConnections(server: Http2SecureServer, hooks: CloseHooks): Connect
       });
       return closed;
     },
+    retire(graceMs: number): number {
+      const asked = [...tlsSockets];
+      for (const socket of asked) retiredSockets.add(socket);
+      for (const session of sessions) session.close();
+      (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const socket of asked) if (!socket.destroyed) socket.destroy();
+      }, graceMs);
+      timer.unref();
+      return asked.length;
+    },
+    retired: (socket: Socket) => retiredSockets.has(socket),
   };
   return tracker;
 }

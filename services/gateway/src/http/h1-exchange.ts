@@ -1,20 +1,23 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { HttpExchange } from "./exchange.js";
 import { originForm } from "./paths.js";
 
 /**
- * An HTTP/1.1 request answered through node:http. Once the server is closing, every answer
+ * An HTTP/1.1 request answered through node:http. Once the server is closing (or a reload
+ * asked this connection to end: fewer client CAs), every answer
  * carries `Connection: close`, so a keep-alive client's connection ends after the response it
  * is waiting for instead of lingering until the grace period cuts it.
  */
 export class H1Exchange implements HttpExchange {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
-  readonly #closing: () => boolean;
+  readonly #closing: (socket: Socket) => boolean;
 
-  constructor(req: IncomingMessage, res: ServerResponse, closing: () => boolean) {
+  /** `closing(socket)`: true when this connection is to end after its answer. */
+  constructor(req: IncomingMessage, res: ServerResponse, closing: (socket: Socket) => boolean) {
     this.#req = req;
     this.#res = res;
     this.#closing = closing;
@@ -83,7 +86,7 @@ export class H1Exchange implements HttpExchange {
     const res = this.#res;
     // A streamed answer whose head went out before the server began closing did not say
     // `Connection: close`; its connection is ended after it instead of lingering idle.
-    if (this.#closing()) {
+    if (this.#closing(this.#req.socket)) {
       res.once("finish", () => this.#req.socket.end());
     }
     if (chunk === undefined) res.end();
@@ -116,7 +119,7 @@ export class H1Exchange implements HttpExchange {
   }
 
   #head(headers: Record<string, string>): Record<string, string> {
-    if (this.#closing()) headers["connection"] = "close";
+    if (this.#closing(this.#req.socket)) headers["connection"] = "close";
     return headers;
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders as H1Headers } from "node:http";
 import { connect as h2connect, type IncomingHttpHeaders } from "node:http2";
 import { type Agent, request as httpsRequest, type RequestOptions } from "node:https";
+import type { Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 
 /** Minimal HTTPS clients for gateway tests: HTTP/2 and HTTP/1.1, any client certificate. */
@@ -175,7 +176,7 @@ export function streamingGet(
   port: number,
   cert: ClientCert,
   path: string,
-): Promise<{ status: number; headers: H1Headers; ended: Promise<void> }> {
+): Promise<{ status: number; headers: H1Headers; ended: Promise<void>; socket: Socket }> {
   return new Promise((resolve, reject) => {
     const options = {
       host: "127.0.0.1",
@@ -196,7 +197,7 @@ export function streamingGet(
         res.on("error", fail);
       });
       ended.catch(() => {});
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, ended });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, ended, socket: res.socket });
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
