@@ -498,6 +498,28 @@ describe("KES client list and errors", () => {
     assert.deepEqual(names, ["k1"]);
   });
 
+  it("a listing cut short by a server that hangs up is an error, not a shorter list", async () => {
+    for (const http1Only of [false, true]) {
+      const server = await serve(
+        () => ({
+          headers: { "content-type": "application/x-ndjson" },
+          chunks: ['{"name":"k1"}\n'],
+          hangUpAfterChunks: true,
+        }),
+        http1Only,
+      );
+      const names: string[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const name of client(server.endpoint).listKeys()) names.push(name);
+        })(),
+        (err: unknown) => err instanceof KesNetworkError && err.failure === "reset",
+        http1Only ? "HTTP/1.1" : "HTTP/2",
+      );
+      assert.deepEqual(names, ["k1"]);
+    }
+  });
+
   it("follows continue_at through 2024 pages", async () => {
     const server = await serve((req) =>
       req.path === "/v1/key/list/*"

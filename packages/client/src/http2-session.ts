@@ -13,6 +13,8 @@ export class Http2Session {
   private readonly session: ClientHttp2Session;
   /** Streams not yet closed; while there are any, the session keeps the process alive. */
   private active = 0;
+  /** Those streams, for cutShort(). */
+  private readonly streams = new Set<ClientHttp2Stream>();
   private goingAway = false;
   /** close() is waiting: the session must keep the process alive until it is closed. */
   private closing = false;
@@ -26,6 +28,11 @@ export class Http2Session {
     this.session.on("goaway", () => {
       this.goingAway = true;
     });
+    // The server hung up (a crash, kill -9: the kernel's FIN). Node then ends every open
+    // stream as if the server had ended it, so a listing cut in the middle would read as
+    // complete; the socket's end comes first, while a stream the server did end is already
+    // closed: the others fail here instead.
+    socket.once("end", () => this.cutShort());
     // An idle connection is let go (graceful: a quiet log stream keeps running).
     this.session.setTimeout(idleMs, () => this.session.close());
     this.session.unref();
@@ -97,8 +104,19 @@ export class Http2Session {
     // Errors after the answer surface where the body is read; unread, they must not crash us.
     stream.on("error", () => {});
     if (this.active++ === 0) this.session.ref();
+    this.streams.add(stream);
     stream.once("close", () => {
+      this.streams.delete(stream);
       if (--this.active === 0 && !this.closing) this.session.unref();
     });
+  }
+
+  private cutShort(): void {
+    this.goingAway = true;
+    for (const stream of this.streams) {
+      if (stream.closed || stream.destroyed) continue;
+      const err = new Error("the server closed the connection before the response was complete");
+      stream.destroy(Object.assign(err, { code: "ECONNRESET" }));
+    }
   }
 }

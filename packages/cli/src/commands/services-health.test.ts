@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { CryptoApi } from "@kes/core";
 import { type CryptoServer, serveCrypto } from "@kes/crypto-service";
 import { fakeIo } from "../testing/fake-io.js";
 import { runHealth } from "./services-health.js";
+import { internalCertFiles, internalCerts } from "./tool-certs.js";
+
+const BIN = resolve(import.meta.dirname, "../../bin/kes.js");
 
 describe("kes health", () => {
   let dir: string;
@@ -58,6 +64,44 @@ describe("kes health", () => {
         return true;
       },
     );
+  });
+
+  it("exits once it has its answer, even from a peer that accepts TCP but never finishes TLS", async () => {
+    // A stopped (SIGSTOP) service looks like this: the kernel accepts, nobody answers.
+    const silent = createServer(() => {});
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const port = (silent.address() as AddressInfo).port;
+    const out = join(dir, "internal");
+    await internalCerts({ out, dns: [], ip: [], expiry: "24h", force: false }, fakeIo({}));
+    const files = internalCertFiles(out);
+    const tlsConfig = join(dir, "tls.yml");
+    await writeFile(
+      tlsConfig,
+      "admin:\n  identity: disabled\ntls:\n  key: k\n  cert: c\n" +
+        `services:\n  tls:\n    ca: ${files.ca.certFile}\n    cert: ${files.keystore.certFile}\n` +
+        `    key: ${files.keystore.keyFile}\n`,
+    );
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, "health", "keystore", "--config", tlsConfig, "--address", `127.0.0.1:${port}`],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      // The check's own deadline is 5 s; without the exit the process would stay.
+      const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const [code, signal] = (await once(child, "close")) as [number | null, string | null];
+      clearTimeout(killer);
+      assert.equal(signal, null, "it was killed: it did not exit on its own");
+      assert.equal(code, 1);
+      assert.match(stderr, /no health answer from 127\.0\.0\.1:\d+/);
+    } finally {
+      silent.close();
+    }
   });
 
   it("needs services.tls like the services themselves", async () => {

@@ -56,6 +56,14 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .option("--insecure-internal", "ask without TLS")
     .action(async (service: "crypto" | "keystore", flags: HealthFlags) => {
       const { runHealth } = await import("./services-health.js");
-      await runHealth(service, flags, io);
+      try {
+        await runHealth(service, flags, io);
+      } finally {
+        // A probe ends when it has its answer. grpc-js can leave a connection attempt open
+        // after close() (a peer that accepted TCP but never finishes TLS: a stopped process),
+        // which would keep this process alive until the orchestrator kills it. The timer does
+        // not itself keep the process alive; the status is main()'s, set by then.
+        setTimeout(() => process.exit(), 200).unref();
+      }
     });
 }

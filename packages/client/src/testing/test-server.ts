@@ -34,6 +34,11 @@ export interface Reply {
   readonly keepOpen?: boolean;
   /** After the chunks, break the connection instead of ending the response. */
   readonly destroyAfterChunks?: boolean;
+  /**
+   * After the chunks, close the TCP connection with no HTTP/2 reset or GOAWAY, as a server that
+   * is killed (kill -9) does: the client sees the connection end, nothing else.
+   */
+  readonly hangUpAfterChunks?: boolean;
   /** Never answer (the client's deadline must fire). */
   readonly hang?: boolean;
   /** Break the connection instead of answering. */
@@ -114,6 +119,11 @@ export async function startTestServer(
     }
     if (reply.destroyAfterChunks) {
       breakConnection(req);
+      return;
+    }
+    if (reply.hangUpAfterChunks) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const socket of sockets) socket.destroy();
       return;
     }
     if (reply.keepOpen) return;
