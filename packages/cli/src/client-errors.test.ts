@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { KesApiError } from "@kes/client";
+import { KesApiError, KesNetworkError, READ_BROKEN } from "@kes/client";
 import { toCliError } from "./client-errors.js";
 import { CliError } from "./errors.js";
 
@@ -30,5 +30,23 @@ describe("toCliError: an answer without a KES error message", () => {
     const err = toCliError(kes, "default");
     assert.ok(err instanceof CliError);
     assert.equal(err.message, "key does not exist");
+  });
+});
+
+describe("toCliError: network failures", () => {
+  it("a connection lost while an answer was read is not 'cannot connect'", () => {
+    const lost = new KesNetworkError("reset", "https://127.0.0.1:7373", "broke", {
+      detail: READ_BROKEN,
+    });
+    const err = toCliError(lost);
+    assert.ok(err instanceof CliError);
+    assert.equal(
+      err.message,
+      "lost the connection to https://127.0.0.1:7373: connection broke while reading the response",
+    );
+    const refused = new KesNetworkError("reset", "https://127.0.0.1:7373", "reset", {
+      detail: "connection reset",
+    });
+    assert.match((toCliError(refused) as Error).message, /^cannot connect to https:\/\/127/);
   });
 });

@@ -1,9 +1,11 @@
-import { KesApiError, KesNetworkError, KesProtocolError } from "@kes/client";
+import { KesApiError, KesNetworkError, KesProtocolError, READ_BROKEN } from "@kes/client";
 import { isKesError } from "@kes/core";
 import { CliError } from "./errors.js";
 
 /** What went wrong talking to the server, and what the user should check. */
 function networkMessage(err: KesNetworkError): string {
+  // The server was answering, then the connection went: not a connection problem to debug.
+  if (err.detail === READ_BROKEN) return `lost the connection to ${err.endpoint}: ${err.detail}`;
   const problem = `cannot connect to ${err.endpoint}: ${err.detail}`;
   switch (err.failure) {
     case "refused":

@@ -3,6 +3,14 @@ import { type ClientHttp2Session, type ClientHttp2Stream, connect } from "node:h
 import type { TLSSocket } from "node:tls";
 import { type ExchangeAnswer, type ExchangeRequest, flattenHeaders } from "./exchange.js";
 
+/** HTTP/2 PINGs on a connection with open streams: how often, and how long for the ack. */
+export interface Keepalive {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_KEEPALIVE: Keepalive = { intervalMs: 30_000, timeoutMs: 10_000 };
+
 /**
  * One HTTP/2 connection to an endpoint. Node's HTTP/2 client follows GOAWAY as RFC 9113 §6.8
  * says: streams the server accepted (id <= last-stream-id) run to their end, later ones fail
@@ -19,7 +27,15 @@ export class Http2Session {
   /** close() is waiting: the session must keep the process alive until it is closed. */
   private closing = false;
 
-  constructor(url: URL, socket: TLSSocket, idleMs: number) {
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private pinging = false;
+
+  constructor(
+    url: URL,
+    socket: TLSSocket,
+    idleMs: number,
+    private readonly keepalive: Keepalive = DEFAULT_KEEPALIVE,
+  ) {
     this.session = connect(url.origin, { createConnection: () => socket });
     // Stream failures reach their requests; a session error only retires the session.
     this.session.on("error", () => {
@@ -103,20 +119,52 @@ export class Http2Session {
   private track(stream: ClientHttp2Stream): void {
     // Errors after the answer surface where the body is read; unread, they must not crash us.
     stream.on("error", () => {});
-    if (this.active++ === 0) this.session.ref();
+    if (this.active++ === 0) {
+      this.session.ref();
+      this.keepaliveTimer = setInterval(() => this.probe(), this.keepalive.intervalMs);
+      this.keepaliveTimer.unref();
+    }
     this.streams.add(stream);
     stream.once("close", () => {
       this.streams.delete(stream);
-      if (--this.active === 0 && !this.closing) this.session.unref();
+      if (--this.active === 0) {
+        clearInterval(this.keepaliveTimer);
+        if (!this.closing) this.session.unref();
+      }
     });
   }
 
-  private cutShort(): void {
+  /**
+   * While streams are open (a `kes log` stream can be quiet for hours), a PING now and then
+   * tells a live server from one that stopped answering (SIGSTOP, a dead host, a dropped
+   * route): without the ack in time, every open stream fails instead of waiting forever.
+   */
+  private probe(): void {
+    if (this.pinging || this.session.destroyed) return;
+    this.pinging = true;
+    const timer = setTimeout(() => {
+      this.pinging = false;
+      this.cutShort(`no answer to a keepalive ping within ${this.keepalive.timeoutMs} ms`);
+      this.session.destroy();
+    }, this.keepalive.timeoutMs);
+    timer.unref();
+    const sent = this.session.ping(() => {
+      clearTimeout(timer);
+      this.pinging = false;
+    });
+    if (!sent) {
+      clearTimeout(timer);
+      this.pinging = false;
+    }
+  }
+
+  private cutShort(
+    reason = "the server closed the connection before the response was complete",
+  ): void {
     this.goingAway = true;
     for (const stream of this.streams) {
       if (stream.closed || stream.destroyed) continue;
-      const err = new Error("the server closed the connection before the response was complete");
-      stream.destroy(Object.assign(err, { code: "ECONNRESET" }));
+      stream.destroy(Object.assign(new Error(reason), { code: "ECONNRESET" }));
     }
   }
 }

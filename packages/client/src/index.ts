@@ -23,6 +23,7 @@ export {
   parsePrometheusText,
   type Sample,
 } from "./prometheus.js";
+export { READ_BROKEN } from "./response.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export type { HttpMethod } from "./transport.js";
 export type * from "./types.js";

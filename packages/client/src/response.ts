@@ -7,6 +7,9 @@ import { WireError } from "./wire.js";
 /** Largest success or error body read into memory (kes-go's limit). */
 export const MAX_BODY = 1 << 20;
 
+/** The detail of a KesNetworkError for a connection that broke while an answer was read. */
+export const READ_BROKEN = "connection broke while reading the response";
+
 /** Longest error text shown as it is; KES's own messages are far shorter. */
 const MAX_MESSAGE = 500;
 
@@ -187,7 +190,7 @@ export class KesResponse {
       "reset",
       this.endpoint,
       `connection to ${this.endpoint} broke while reading the response`,
-      { cause: err, detail: "connection broke while reading the response" },
+      { cause: err, detail: READ_BROKEN },
     );
   }
 }
