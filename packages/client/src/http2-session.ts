@@ -148,10 +148,15 @@ export class Http2Session {
       this.session.destroy();
     }, this.keepalive.timeoutMs);
     timer.unref();
-    const sent = this.session.ping(() => {
-      clearTimeout(timer);
-      this.pinging = false;
-    });
+    let sent = false;
+    try {
+      sent = this.session.ping(() => {
+        clearTimeout(timer);
+        this.pinging = false;
+      });
+    } catch {
+      // The session is going down anyway: its streams learn of it from Node.
+    }
     if (!sent) {
       clearTimeout(timer);
       this.pinging = false;

@@ -81,9 +81,8 @@ export interface Gateway {
    * from tls.ca, or auth turned on), every open connection is asked to reconnect (HTTP/2
    * GOAWAY, HTTP/1.1 `Connection: close`) once its requests are answered, so each client is
    * verified again under the new CAs; what is still open 30 s later is cut. Throws, changing
-   * nothing, when the new config cannot be
-   * applied. The listen address and the keystore are not the gateway's to change (see the
-   * caller).
+   * nothing, when the new config cannot be applied. The listen address and the keystore are
+   * not the gateway's to change (see the caller).
    */
   reload(config: KesConfig): Promise<void>;
   /**
