@@ -20,8 +20,6 @@ export const DEFAULT_KEEPALIVE: Keepalive = { intervalMs: 30_000, timeoutMs: 10_
 export class Http2Session {
   private readonly session: ClientHttp2Session;
   /** Streams not yet closed; while there are any, the session keeps the process alive. */
-  private active = 0;
-  /** Those streams, for cutShort(). */
   private readonly streams = new Set<ClientHttp2Stream>();
   private goingAway = false;
   /** close() is waiting: the session must keep the process alive until it is closed. */
@@ -111,7 +109,7 @@ export class Http2Session {
     const closed = new Promise<void>((resolve) => this.session.once("close", resolve));
     this.closing = true;
     this.session.ref();
-    if (this.active === 0) this.session.destroy();
+    if (this.streams.size === 0) this.session.destroy();
     else this.session.close();
     await closed;
   }
@@ -119,7 +117,7 @@ export class Http2Session {
   private track(stream: ClientHttp2Stream): void {
     // Errors after the answer surface where the body is read; unread, they must not crash us.
     stream.on("error", () => {});
-    if (this.active++ === 0) {
+    if (this.streams.size === 0) {
       this.session.ref();
       this.keepaliveTimer = setInterval(() => this.probe(), this.keepalive.intervalMs);
       this.keepaliveTimer.unref();
@@ -127,7 +125,7 @@ export class Http2Session {
     this.streams.add(stream);
     stream.once("close", () => {
       this.streams.delete(stream);
-      if (--this.active === 0) {
+      if (this.streams.size === 0) {
         clearInterval(this.keepaliveTimer);
         if (!this.closing) this.session.unref();
       }

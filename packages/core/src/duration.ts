@@ -50,3 +50,10 @@ export function formatDuration(ms: number): string {
   const s = +(rest / 1000).toFixed(3);
   return `${neg ? "-" : ""}${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${s}s`;
 }
+
+/**
+ * The longest validity a certificate made by kes may be given (100 years): beyond it a
+ * lifetime is surely a typo. Here, not in @kes/identity, so the CLI can check a flag without
+ * loading the X.509 library.
+ */
+export const MAX_VALIDITY_DAYS = 36_500;

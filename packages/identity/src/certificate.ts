@@ -5,7 +5,7 @@ import {
   randomBytes,
 } from "node:crypto";
 import { isIP } from "node:net";
-import { errors } from "@kes/core";
+import { errors, MAX_VALIDITY_DAYS } from "@kes/core";
 import {
   checkKeyType,
   generateKeyPair,
@@ -243,9 +243,6 @@ function checkSubject(subject: string | undefined, required: boolean): string | 
   }
   return subject;
 }
-
-/** The longest validity a certificate may be given; beyond 100 years is surely a typo. */
-export const MAX_VALIDITY_DAYS = 36_500;
 
 function checkValidity(days: number | undefined, fallback: number): number {
   if (days === undefined) return fallback;
